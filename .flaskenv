@@ -1,0 +1,1 @@
+FLASK_APP=app.cli:create_cli_app

@@ -1,0 +1,48 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+DEV_TOOLS := pytest ruff mypy hypothesis types-pyyaml types-redis
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+export HOST PORT WORKERS
+export OMP_NUM_THREADS := 1
+export FLASK_APP := app.cli:create_cli_app
+
+.PHONY: install dev run test lint typecheck pytest bench clean
+
+$(RUNTIME_STAMP): requirements.txt constraints-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints-dev.txt
+	touch $@
+
+install: $(RUNTIME_STAMP)
+
+$(DEV_STAMP): $(RUNTIME_STAMP)
+	$(BIN)/python -m pip install --quiet $(DEV_TOOLS) -c constraints-dev.txt
+	touch $@
+
+dev: $(DEV_STAMP)
+
+run: install
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+lint: dev
+	$(BIN)/ruff check .
+
+typecheck: dev
+	$(BIN)/mypy app
+
+pytest: dev
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python scripts/bench_all.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,78 @@
+"""The chatbot service: ``create_app`` is the only place where the pieces are wired together."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import extensions
+from app.config import load_config
+from app.errors import register_error_handlers
+from app.hooks import init_request_id, init_response_hooks
+from app.logging import configure_logging
+from app.wiring import build_metrics_store, build_readiness_checks, flask_settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _environment() -> dict[str, str]:
+    """Process environment, plus ``.env`` in development only (the process environment wins)."""
+    env = dict(os.environ)
+    if env.get("APP_ENV", "development") == "development":
+        from_file = dotenv_values(REPO_ROOT / ".env")
+        env = {**{k: v for k, v in from_file.items() if v is not None}, **env}
+    return env
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build a configured application; ``overrides`` is the last configuration layer."""
+    env = _environment()
+    instance_path = Path(env.get("APP_INSTANCE_PATH") or REPO_ROOT / "instance").resolve()
+    config = load_config(env, instance_path, overrides)
+
+    app = Flask(__name__, instance_path=str(instance_path))
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.update(flask_settings(config))
+    app.config["STARTED_AT"] = time.monotonic()
+    app.extensions["config"] = config
+
+    log_dir = Path(config.logging.dir) if config.logging.dir else None
+    if log_dir is not None and not log_dir.is_absolute():
+        log_dir = instance_path / log_dir
+    configure_logging(config.logging.level, log_dir, config.secrets())
+
+    if config.server.trusted_proxies > 0:
+        n = config.server.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    register_error_handlers(app)
+    init_request_id(app)  # before the limiter, so a 429 already carries a request id
+    extensions.limiter.init_app(app)
+    extensions.cors.init_app(app, origins=config.security.cors_origins or [], expose_headers=["X-Request-ID"])
+    extensions.metrics.init_app(app, build_metrics_store(config, instance_path), config.metrics.window_seconds)
+    app.extensions["readiness"] = build_readiness_checks(config, instance_path)
+    init_response_hooks(app, config.security, config.logging.access_log)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.health.views import bp as health_bp
+    from app.metrics.views import bp as metrics_bp
+
+    for blueprint in (health_bp, metrics_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from app.cli import config_cli
+
+    app.cli.add_command(config_cli)

@@ -1,0 +1,23 @@
+"""Helpers every JSON view uses to parse its input: content type, JSON syntax, schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from app.errors import APIError, UnsupportedMediaType, ValidationFailed, validation_messages
+
+
+def parse_json(schema: Schema) -> Any:
+    """The request body loaded through ``schema``; 415, 400 or 422 as JSON errors otherwise."""
+    if not request.is_json:
+        raise UnsupportedMediaType()
+    data = request.get_json(silent=True)
+    if data is None:
+        raise APIError("The request body is not valid JSON.")
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(errors=validation_messages(exc)) from None

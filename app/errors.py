@@ -1,0 +1,147 @@
+"""One JSON error shape for every failure: ``{"code", "status", "message", "errors"?, "request_id"}``.
+
+Domain code raises ``APIError`` subclasses (or plain HTTP exceptions); the handlers registered
+here turn them, and anything unexpected, into that shape. Responses never carry stack traces,
+exception text, file paths or SQL; unexpected exceptions are logged with their traceback instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from flask import Flask, Response, jsonify
+from flask_limiter.errors import RateLimitExceeded
+from limits.errors import StorageError
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from app.request_context import current_request_id
+
+log = logging.getLogger("app.errors")
+
+
+class APIError(Exception):
+    """Base of errors that map to a client-visible JSON response."""
+
+    status = 400
+    code = "bad_request"
+    message = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, errors: Any = None, status: int | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.errors = errors
+        if status is not None:
+            self.status = status
+
+
+class ValidationFailed(APIError):
+    status = 422
+    code = "validation_error"
+    message = "The request body is invalid."
+
+
+class UnsupportedMediaType(APIError):
+    status = 415
+    code = "unsupported_media_type"
+    message = "Send the request body as JSON with Content-Type: application/json."
+
+
+class NotFound(APIError):
+    status = 404
+    code = "not_found"
+    message = "The resource was not found."
+
+
+class ServiceUnavailable(APIError):
+    status = 503
+    code = "service_unavailable"
+    message = "The service is temporarily unavailable."
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+_HTTP_MESSAGES = {
+    400: "The request could not be understood.",
+    404: "The resource was not found.",
+    405: "The method is not allowed for this resource.",
+    413: "The request body is too large.",
+    415: "Send the request body as JSON with Content-Type: application/json.",
+    429: "Too many requests; retry after the time given in Retry-After.",
+    500: "An internal error occurred.",
+}
+
+
+def error_response(status: int, code: str, message: str, errors: Any = None) -> Response:
+    body: dict[str, Any] = {"code": code, "status": status, "message": message}
+    if errors is not None:
+        body["errors"] = errors
+    body["request_id"] = current_request_id()
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _handle_api_error(exc: APIError) -> Response:
+    return error_response(exc.status, exc.code, exc.message, exc.errors)
+
+
+def validation_messages(exc: ValidationError) -> Any:
+    return exc.normalized_messages()  # type: ignore[no-untyped-call]
+
+
+def _handle_validation(exc: ValidationError) -> Response:
+    return error_response(422, "validation_error", "The request body is invalid.", validation_messages(exc))
+
+
+def _handle_http(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code = _HTTP_CODES.get(status, "http_error")
+    message = _HTTP_MESSAGES.get(status, exc.name)
+    response = error_response(status, code, message)
+    if isinstance(exc, RateLimitExceeded):
+        response.headers["Retry-After"] = str(_retry_after(exc))
+    for header, value in (exc.get_headers() if status == 405 else []):
+        if header.lower() == "allow":
+            response.headers[header] = value
+    return response
+
+
+def _retry_after(exc: RateLimitExceeded) -> int:
+    # Flask-Limiter overwrites this with its exact value when header injection is on.
+    return max(1, int(exc.limit.limit.get_expiry()))
+
+
+def _handle_storage_down(exc: Exception) -> Response:
+    log.error("rate-limit storage unreachable; failing closed", extra={"error_type": exc.__class__.__name__})
+    return error_response(503, "service_unavailable", "The service is temporarily unavailable.")
+
+
+def _handle_unexpected(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return _handle_http(exc)
+    log.exception("unhandled error")
+    return error_response(500, "internal_error", "An internal error occurred.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(APIError, _handle_api_error)
+    app.register_error_handler(ValidationError, _handle_validation)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(redis.RedisError, _handle_storage_down)
+    app.register_error_handler(StorageError, _handle_storage_down)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,1 @@
+"""The /metrics endpoint: JSON report or Prometheus text exposition."""

@@ -1,0 +1,118 @@
+"""Shared pytest fixtures: the app factory fixtures and access to ../shared/ test material."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Blueprint, Flask, Response, jsonify
+from flask.testing import FlaskClient, FlaskCliRunner
+from marshmallow import Schema, fields
+
+from app import create_app
+from app.api import parse_json
+from tests.services import REDIS_URL
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    """The ../shared/data folder; tests that need it skip with a clear reason on a clone without it."""
+    if not SHARED_DATA_DIR.is_dir():
+        pytest.skip(f"needs {SHARED_DATA_DIR} (the shared test material beside the repo); not present here")
+    return SHARED_DATA_DIR
+
+
+_CONFIG_ENV = ("SECRET_KEY", "REDIS_URL", "DATABASE_URL", "CORS_ORIGINS", "RATELIMIT_STORAGE_URI", "WORKERS")
+
+
+@pytest.fixture
+def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Flask]:
+    """Builds apps in the testing profile with their own instance folder and a clean environment."""
+    for name in list(os.environ):
+        if name.startswith("APP__") or name in _CONFIG_ENV:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("APP_ENV", "testing")
+    monkeypatch.setenv("APP_INSTANCE_PATH", str(tmp_path / "instance"))
+
+    def build(overrides: dict[str, Any] | None = None, **env: str) -> Flask:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return create_app(overrides)
+
+    return build
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., Flask]) -> Flask:
+    return app_factory()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The shared Redis server; every test gets its own key prefix (see ``redis_prefix``)."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis at {REDIS_URL} is not answering ({exc.__class__.__name__}); .ci/run starts it")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"*{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+class EchoSchema(Schema):
+    name = fields.String(required=True)
+
+
+def add_probe_routes(app: Flask) -> Flask:
+    """Routes that exercise the shared machinery: a rate-limited GET, a JSON echo, and a crash."""
+    bp = Blueprint("probe", __name__)
+
+    @bp.get("/probe")
+    def probe() -> Response:
+        return jsonify({"ok": True})
+
+    @bp.post("/echo")
+    def echo() -> Response:
+        return jsonify(parse_json(EchoSchema()))
+
+    @bp.get("/boom")
+    def boom() -> Response:
+        raise RuntimeError("secret detail /etc/passwd SELECT * FROM users")
+
+    app.register_blueprint(bp)
+    return app
+
+
+@pytest.fixture
+def probe_app_factory(app_factory: Callable[..., Flask]) -> Callable[..., Flask]:
+    def build(overrides: dict[str, Any] | None = None, **env: str) -> Flask:
+        return add_probe_routes(app_factory(overrides, **env))
+
+    return build

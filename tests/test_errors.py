@@ -1,0 +1,79 @@
+"""Every error is the same JSON shape, with no internals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+SHAPE = {"code", "status", "message", "request_id"}
+
+
+@pytest.fixture
+def probe_client(probe_app_factory: Callable[..., Flask]) -> FlaskClient:
+    return probe_app_factory({"server": {"max_body_bytes": 1024}}).test_client()
+
+
+def _assert_shape(body: dict[str, object], status: int, code: str) -> None:
+    assert set(body) >= SHAPE
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["request_id"]
+
+
+def test_404(probe_client: FlaskClient) -> None:
+    response = probe_client.get("/nope")
+    assert response.status_code == 404
+    _assert_shape(response.json or {}, 404, "not_found")
+
+
+def test_405_keeps_allow_header(probe_client: FlaskClient) -> None:
+    response = probe_client.delete("/health")
+    assert response.status_code == 405
+    _assert_shape(response.json or {}, 405, "method_not_allowed")
+    assert "GET" in response.headers["Allow"]
+
+
+def test_413_for_large_bodies(probe_client: FlaskClient) -> None:
+    response = probe_client.post("/echo", json={"name": "x" * 5000})
+    assert response.status_code == 413
+    _assert_shape(response.json or {}, 413, "payload_too_large")
+
+
+def test_415_for_non_json(probe_client: FlaskClient) -> None:
+    response = probe_client.post("/echo", data="name=x", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    _assert_shape(response.json or {}, 415, "unsupported_media_type")
+
+
+def test_400_for_malformed_json(probe_client: FlaskClient) -> None:
+    response = probe_client.post("/echo", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    _assert_shape(response.json or {}, 400, "bad_request")
+
+
+def test_422_names_the_field(probe_client: FlaskClient) -> None:
+    response = probe_client.post("/echo", json={"nam": "x"})
+    assert response.status_code == 422
+    body = response.json or {}
+    _assert_shape(body, 422, "validation_error")
+    assert "name" in body["errors"]
+
+
+def test_500_hides_internals(probe_client: FlaskClient) -> None:
+    response = probe_client.get("/boom")
+    assert response.status_code == 500
+    body = response.json or {}
+    _assert_shape(body, 500, "internal_error")
+    text = response.get_data(as_text=True)
+    for leak in ("secret detail", "/etc/passwd", "SELECT", "Traceback", "RuntimeError"):
+        assert leak not in text
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_valid_body_passes(probe_client: FlaskClient) -> None:
+    response = probe_client.post("/echo", json={"name": "ok"})
+    assert response.status_code == 200
+    assert response.json == {"name": "ok"}

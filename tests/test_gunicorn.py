@@ -1,0 +1,63 @@
+"""Real gunicorn with two workers: metrics and rate limits hold across workers."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.services import gunicorn_server
+
+pytestmark = pytest.mark.slow
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _metrics(base: str) -> dict[str, object]:
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as response:
+        body: dict[str, object] = json.load(response)
+    return body
+
+
+def _base_env(tmp_path: Path) -> dict[str, str]:
+    return {"APP_ENV": "testing", "APP_INSTANCE_PATH": str(tmp_path / "instance")}
+
+
+def test_metrics_cover_all_workers(tmp_path: Path) -> None:
+    n = 60
+    with gunicorn_server(_base_env(tmp_path)) as base, ThreadPoolExecutor(8) as pool:
+        before = _metrics(base)  # the start-up probe already hit /health
+        statuses = list(pool.map(lambda _: _get(base + "/info"), range(n)))
+        after = _metrics(base)
+    assert statuses == [200] * n
+    assert "/info" not in before["routes"]  # type: ignore[operator]
+    routes = after["routes"]
+    assert isinstance(routes, dict)
+    assert routes["/info"]["requests_total"] == n
+    assert routes["/info"]["latency_ms"]["count"] == n
+    # Everything since the first scrape: n requests plus that scrape itself.
+    assert after["requests_total"] == before["requests_total"] + n + 1  # type: ignore[operator]
+
+
+def test_redis_limit_is_exact_across_workers(tmp_path: Path, redis_url: str, redis_prefix: str) -> None:
+    limit = 25
+    env = {
+        **_base_env(tmp_path),
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "APP__RATELIMIT__KEY_PREFIX": redis_prefix,
+        "APP__RATELIMIT__DEFAULT": f"{limit}/minute",
+    }
+    with gunicorn_server(env) as base, ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: _get(base + "/info"), range(limit + 15)))
+    assert statuses.count(200) == limit
+    assert statuses.count(429) == 15

@@ -1,0 +1,56 @@
+"""JSON log output and the scrubbing filter."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from app.logging import REDACTED, RequestIdFilter, ScrubFilter, json_formatter
+
+
+def _capture(secrets: list[str]) -> tuple[logging.Logger, io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(json_formatter())
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(ScrubFilter(secrets))
+    logger = logging.getLogger("test.scrub")
+    logger.handlers = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    return logger, stream
+
+
+def test_records_are_json_with_standard_fields() -> None:
+    logger, stream = _capture([])
+    logger.info("hello %s", "world", extra={"route": "/chat"})
+    record = json.loads(stream.getvalue())
+    assert record["message"] == "hello world"
+    assert record["level"] == "INFO"
+    assert record["logger"] == "test.scrub"
+    assert record["route"] == "/chat"
+    assert "time" in record
+
+
+def test_secrets_bodies_headers_and_query_strings_are_scrubbed() -> None:
+    logger, stream = _capture(["topsecretvalue123"])
+    logger.info(
+        "connecting with %s and Bearer abcdefghijklmnop",
+        "topsecretvalue123",
+        extra={
+            "body": '{"password": "x"}',
+            "authorization": "Bearer abc",
+            "cookie": "session=1",
+            "path": "/chat?api_key=zzz",
+            "note": "key=topsecretvalue123",
+        },
+    )
+    output = stream.getvalue()
+    record = json.loads(output)
+    assert "topsecretvalue123" not in output
+    assert "abcdefghijklmnop" not in output
+    assert record["body"] == REDACTED
+    assert record["authorization"] == REDACTED
+    assert record["cookie"] == REDACTED
+    assert record["path"] == "/chat"
