@@ -1,0 +1,1 @@
+"""The chatbot engine: plain Python stages that know nothing of Flask."""

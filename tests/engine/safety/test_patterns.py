@@ -1,0 +1,71 @@
+"""Tests for the validated rule-based detectors."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.engine.safety.patterns import detect_patterns
+
+
+def kinds(text: str) -> set[tuple[str, str]]:
+    return {(d.entity_type, text[d.start:d.end]) for d in detect_patterns(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("mail john [at] example [dot] com now", "EMAIL", "john [at] example [dot] com"),
+        ("schreib an anna.muster@beispiel.de bitte", "EMAIL", "anna.muster@beispiel.de"),
+        ("card 4111-1111-1111-1111 ok", "CREDIT_CARD", "4111-1111-1111-1111"),
+        ("IBAN DE89 3704 0044 0532 0130 00 ok", "IBAN", "DE89 3704 0044 0532 0130 00"),
+        ("ip 192.168.10.1 here", "IP_ADDRESS", "192.168.10.1"),
+        ("v6 2001:db8::8a2e:370:7334 here", "IP_ADDRESS", "2001:db8::8a2e:370:7334"),
+        ("ssn 123-45-6789", "US_SSN", "123-45-6789"),
+        ("ruf an: +49 30 12345678", "PHONE", "+49 30 12345678"),
+        ("DNI 12345678Z", "NATIONAL_ID", "12345678Z"),
+        ("key AKIAIOSFODNN7EXAMPLE", "SECRET", "AKIAIOSFODNN7EXAMPLE"),
+        ("db postgres://app:s3cret@db/x", "SECRET", "app:s3cret"),
+    ],
+)
+def test_detects(text: str, kind: str, value: str) -> None:
+    assert (kind, value) in kinds(text)
+
+
+def test_invalid_checksums_ignored() -> None:
+    found = {k for k, _ in kinds("card 4111 1111 1111 1112 and iban DE00 3704 0044 0532 0130 00")}
+    assert "CREDIT_CARD" not in found
+    assert "IBAN" not in found
+
+
+def test_times_and_versions_are_not_ips() -> None:
+    assert not {k for k, _ in kinds("at 12:30:45 run version 1.2.3") if k == "IP_ADDRESS"}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("reach me by email at jane.doe@acme-robotics.example today", "jane.doe@acme-robotics.example"),
+        ("email at jane.doe@acme-robotics.example", "jane.doe@acme-robotics.example"),
+        ("write to a.b@mail.server.co.uk.", "a.b@mail.server.co.uk"),
+        ("cc ops-team+alerts@eu.west.acme-robotics.example now", "ops-team+alerts@eu.west.acme-robotics.example"),
+        ("mail john [at] example [dot] com now", "john [at] example [dot] com"),
+        ("write to john at example dot com please", "john at example dot com"),
+        ("schreib an anna (at) beispiel (punkt) de", "anna (at) beispiel (punkt) de"),
+    ],
+)
+def test_email_masked_whole(text: str, value: str) -> None:
+    emails = [text[d.start:d.end] for d in detect_patterns(text) if d.entity_type == "EMAIL"]
+    assert emails == [value]
+
+
+def test_real_and_obfuscated_email_in_one_text() -> None:
+    text = "email at jane.doe@acme-robotics.example, or mail bob at example dot org"
+    emails = {text[d.start:d.end] for d in detect_patterns(text) if d.entity_type == "EMAIL"}
+    assert emails == {"jane.doe@acme-robotics.example", "bob at example dot org"}
+
+
+def test_redacted_email_leaves_no_domain() -> None:
+    from app.engine.safety import redact
+
+    out = redact("Contact me by email at jane.doe@acme-robotics.example or j.smith@shop.co.uk").text
+    assert "@" not in out and "acme-robotics" not in out and "co.uk" not in out
