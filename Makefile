@@ -28,6 +28,8 @@ $(DEV_STAMP): $(RUNTIME_STAMP)
 dev: $(DEV_STAMP)
 
 run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask kb bootstrap
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 lint: dev

@@ -13,13 +13,19 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import extensions
+from app.chat.observer import MetricsAndLogObserver
 from app.config import load_config
+from app.engine.safety import PiiRedactingFilter, Redactor
 from app.errors import register_error_handlers
 from app.hooks import init_request_id, init_response_hooks
 from app.logging import configure_logging
-from app.wiring import build_metrics_store, build_readiness_checks, flask_settings
+from app.services import build_services
+from app.wiring import build_metrics_store, build_readiness_checks, flask_settings, knowledge_gauges
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+OPERATIONAL_LOG_FIELDS = frozenset(
+    {"request_id", "method", "route", "client", "session_id", "turn_id", "language", "detected_language"}
+)
 
 
 def _environment() -> dict[str, str]:
@@ -46,7 +52,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     log_dir = Path(config.logging.dir) if config.logging.dir else None
     if log_dir is not None and not log_dir.is_absolute():
         log_dir = instance_path / log_dir
-    configure_logging(config.logging.level, log_dir, config.secrets())
+    log_filters = [PiiRedactingFilter(keep_fields=OPERATIONAL_LOG_FIELDS)] if config.safety.redact_logs else []
+    configure_logging(config.logging.level, log_dir, config.secrets(), log_filters)
 
     if config.server.trusted_proxies > 0:
         n = config.server.trusted_proxies
@@ -57,7 +64,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     extensions.limiter.init_app(app)
     extensions.cors.init_app(app, origins=config.security.cors_origins or [], expose_headers=["X-Request-ID"])
     extensions.metrics.init_app(app, build_metrics_store(config, instance_path), config.metrics.window_seconds)
-    app.extensions["readiness"] = build_readiness_checks(config, instance_path)
+    observer = MetricsAndLogObserver(config.chat.log_user_text, Redactor())
+    services = build_services(config, instance_path, [observer])
+    app.extensions["services"] = services
+    app.extensions["post_fork"] = [services.after_fork]
+    app.extensions["readiness"] = build_readiness_checks(config, services)
+    extensions.metrics.add_gauge_provider(app, lambda: knowledge_gauges(services.knowledge))
     init_response_hooks(app, config.security, config.logging.access_log)
     _register_blueprints(app)
     _register_commands(app)
@@ -65,14 +77,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.chat.views import bp as chat_bp
     from app.health.views import bp as health_bp
     from app.metrics.views import bp as metrics_bp
 
-    for blueprint in (health_bp, metrics_bp):
+    for blueprint in (health_bp, metrics_bp, chat_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_commands(app: Flask) -> None:
-    from app.cli import config_cli
+    from app.cli import config_cli, db_cli, eval_cli, kb_cli
 
-    app.cli.add_command(config_cli)
+    for group in (config_cli, db_cli, kb_cli, eval_cli):
+        app.cli.add_command(group)

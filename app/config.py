@@ -22,6 +22,10 @@ import yaml
 
 from app.config_schema import ConfigError as ConfigError
 from app.config_schema import build, coerce_text, merge, resolve_path, to_dict
+from app.engine.chat_settings import ChatSettings
+from app.engine.knowledge.settings import RetrievalSettings
+from app.engine.language_settings import LanguageSettings
+from app.engine.safety.settings import SafetySettings
 
 PROFILES = ("development", "testing", "staging", "production")
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
@@ -95,12 +99,6 @@ class StorageSection:
 
 
 @dataclass
-class ChatSection:
-    history_turns: int = 6
-    history_token_budget: int = 256
-
-
-@dataclass
 class VoiceSection:
     enabled: bool = False
 
@@ -114,7 +112,10 @@ class Config:
     logging: LoggingSection = field(default_factory=LoggingSection)
     metrics: MetricsSection = field(default_factory=MetricsSection)
     storage: StorageSection = field(default_factory=StorageSection)
-    chat: ChatSection = field(default_factory=ChatSection)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    language: LanguageSettings = field(default_factory=LanguageSettings)
+    safety: SafetySettings = field(default_factory=SafetySettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
     voice: VoiceSection = field(default_factory=VoiceSection)
 
     def secrets(self) -> list[str]:

@@ -17,6 +17,10 @@ from limits.errors import StorageError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from app.engine.feedback import TurnNotFound
+from app.engine.knowledge.errors import KnowledgeError
+from app.engine.memory import SessionNotFound
+from app.engine.safety.errors import InputTooLong
 from app.request_context import current_request_id
 
 log = logging.getLogger("app.errors")
@@ -138,7 +142,25 @@ def _handle_unexpected(exc: Exception) -> Response:
     return error_response(500, "internal_error", "An internal error occurred.")
 
 
+def _handle_domain(exc: Exception) -> Response:
+    """Domain exceptions from the engine, mapped to client-facing errors without their text."""
+    for exc_type, (status, code, message) in _DOMAIN_ERRORS.items():
+        if isinstance(exc, exc_type):
+            return error_response(status, code, message)
+    return _handle_unexpected(exc)
+
+
+_DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
+    SessionNotFound: (404, "not_found", "The session was not found."),
+    TurnNotFound: (404, "not_found", "The turn was not found."),
+    InputTooLong: (422, "validation_error", "The message is too long."),
+    KnowledgeError: (503, "service_unavailable", "The knowledge base is not available right now."),
+}
+
+
 def register_error_handlers(app: Flask) -> None:
+    for exc_type in _DOMAIN_ERRORS:
+        app.register_error_handler(exc_type, _handle_domain)
     app.register_error_handler(APIError, _handle_api_error)
     app.register_error_handler(ValidationError, _handle_validation)
     app.register_error_handler(HTTPException, _handle_http)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 from flask import current_app, g, has_request_context, request
 
 from app.config import Config
+
+if TYPE_CHECKING:
+    from app.engine.pipeline import Caller
+    from app.services import Services
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
@@ -35,3 +40,16 @@ def current_config() -> Config:
     """The validated configuration object of the app handling this request or CLI command."""
     config: Config = current_app.extensions["config"]
     return config
+
+
+def current_services() -> Services:
+    services: Services = current_app.extensions["services"]
+    return services
+
+
+def current_caller() -> Caller:
+    """The caller of this request; anonymous until authentication assigns a tenant and roles."""
+    from app.engine.pipeline import Caller
+
+    caller: Caller | None = g.get("caller")
+    return caller if caller is not None else Caller()

@@ -12,9 +12,11 @@ from typing import Any
 import redis
 import sqlalchemy
 
-from app.config import Config, database_url
+from app.config import Config
+from app.engine.knowledge import KnowledgeBase
 from app.observability.metrics_store import MetricsStore, RedisMetricsStore, SqliteMetricsStore
 from app.readiness import ReadinessCheck
+from app.services import Services
 
 REDIS_TIMEOUT_S = 0.5
 
@@ -67,6 +69,14 @@ def _redis_probe(client: redis.Redis[bytes]) -> tuple[bool, str]:
     return True, "ok"
 
 
+def knowledge_gauges(knowledge: KnowledgeBase) -> dict[str, float]:
+    """Knowledge-base gauges for /metrics; empty when the database is not reachable."""
+    try:
+        return {f"kb_{name}": value for name, value in knowledge.metrics().items()}
+    except Exception:  # a scrape must not fail because one provider's dependency is down
+        return {}
+
+
 def _database_probe(engine: sqlalchemy.Engine) -> tuple[bool, str]:
     try:
         with engine.connect() as conn:
@@ -76,9 +86,11 @@ def _database_probe(engine: sqlalchemy.Engine) -> tuple[bool, str]:
     return True, engine.dialect.name
 
 
-def build_readiness_checks(config: Config, instance_path: Path) -> list[ReadinessCheck]:
-    engine = sqlalchemy.create_engine(database_url(config, instance_path), pool_pre_ping=True)
-    checks = [ReadinessCheck("storage", lambda: _database_probe(engine))]
+def build_readiness_checks(config: Config, services: Services) -> list[ReadinessCheck]:
+    checks = [
+        ReadinessCheck("storage", lambda: _database_probe(services.engine)),
+        ReadinessCheck("knowledge", services.knowledge.check_ready),
+    ]
     if config.storage.redis_url:
         client = redis_client(config.storage.redis_url)
         checks.append(ReadinessCheck("redis", lambda: _redis_probe(client)))

@@ -13,10 +13,14 @@ import redis
 from flask import Blueprint, Flask, Response, jsonify
 from flask.testing import FlaskClient, FlaskCliRunner
 from marshmallow import Schema, fields
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.api import parse_json
-from tests.services import REDIS_URL
+from app.storage.db import make_engine
+from app.storage.migrate import upgrade_database
+from tests.services import POSTGRES_URL, REDIS_URL
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
@@ -42,10 +46,13 @@ def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[...
     monkeypatch.setenv("APP_ENV", "testing")
     monkeypatch.setenv("APP_INSTANCE_PATH", str(tmp_path / "instance"))
 
-    def build(overrides: dict[str, Any] | None = None, **env: str) -> Flask:
+    def build(overrides: dict[str, Any] | None = None, migrate: bool = True, **env: str) -> Flask:
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        return create_app(overrides)
+        app = create_app(overrides)
+        if migrate:
+            upgrade_database(app.extensions["services"].engine)
+        return app
 
     return build
 
@@ -116,3 +123,32 @@ def probe_app_factory(app_factory: Callable[..., Flask]) -> Callable[..., Flask]
         return add_probe_routes(app_factory(overrides, **env))
 
     return build
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database migrated to the current schema: a fresh SQLite file, or a private PostgreSQL schema."""
+    if request.param == "sqlite":
+        sqlite_engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        upgrade_database(sqlite_engine)
+        yield sqlite_engine
+        sqlite_engine.dispose()
+        return
+    admin = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect():
+            pass
+    except OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not answering ({exc.__class__.__name__}); .ci/run starts it")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    pg_engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        upgrade_database(pg_engine)
+        yield pg_engine
+    finally:
+        pg_engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

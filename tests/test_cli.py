@@ -28,7 +28,9 @@ def test_config_check_lists_production_problems(app_factory: Callable[..., Flask
 
 
 def test_config_show_masks_secrets(app_factory: Callable[..., Flask]) -> None:
-    app = app_factory(SECRET_KEY="s3cr3t-value-that-is-long-enough", DATABASE_URL="postgresql://u:pw123@db/x")
+    app = app_factory(
+        migrate=False, SECRET_KEY="s3cr3t-value-that-is-long-enough", DATABASE_URL="postgresql://u:pw123@db/x"
+    )
     result = app.test_cli_runner().invoke(args=["config", "show"])
     assert result.exit_code == 0
     assert "s3cr3t-value" not in result.output

@@ -54,3 +54,15 @@ def test_secrets_bodies_headers_and_query_strings_are_scrubbed() -> None:
     assert record["authorization"] == REDACTED
     assert record["cookie"] == REDACTED
     assert record["path"] == "/chat"
+
+
+def test_service_loggers_redact_pii(app_factory, capsys) -> None:  # type: ignore[no-untyped-def]
+    app_factory({"logging": {"level": "INFO"}})
+    logging.getLogger("app.test").info(
+        "customer wrote from jane.roe@example.org, card 4111 1111 1111 1111", extra={"note": "call +1 415 555 0100"}
+    )
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    record = json.loads(line)
+    assert "jane.roe@example.org" not in line and "4111 1111 1111 1111" not in line and "555 0100" not in line
+    assert "[EMAIL_1]" in record["message"] and "[CREDIT_CARD_1]" in record["message"]
+    assert "[PHONE_1]" in record["note"]

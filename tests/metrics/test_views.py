@@ -43,9 +43,11 @@ def test_prometheus_text_by_accept_header_or_query(client: FlaskClient) -> None:
 def test_gauge_providers_are_reported(app: Flask) -> None:
     from app.extensions import metrics
 
-    metrics.add_gauge_provider(app, lambda: {"kb_stale_documents": 2.0})
+    metrics.add_gauge_provider(app, lambda: {"probe_gauge": 2.0})
     body = app.test_client().get("/metrics").json or {}
-    assert body["gauges"] == {"kb_stale_documents": 2.0}
+    assert body["gauges"]["probe_gauge"] == 2.0
+    # The knowledge base reports its own gauges (stale documents, index age, cache hits/misses).
+    assert {"kb_stale_documents", "kb_index_age_seconds", "kb_cache_hits", "kb_cache_misses"} <= set(body["gauges"])
 
 
 def test_redis_backend_shares_counts_between_apps(

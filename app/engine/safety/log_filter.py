@@ -18,10 +18,19 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
 class PiiRedactingFilter(logging.Filter):
     """Redacts PII in every record that passes through; always lets the record through."""
 
-    def __init__(self, name: str = "", pseudonym_key: bytes | None = None, redactor: Redactor | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "",
+        pseudonym_key: bytes | None = None,
+        redactor: Redactor | None = None,
+        keep_fields: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(name)
         self._pseudonym_key = pseudonym_key
         self._redactor = redactor or Redactor()
+        # Structured operational fields (ids, route, the access line's client address) that the
+        # service itself sets; scanning them would only mangle ids that look like numbers.
+        self._keep = keep_fields
 
     def _clean(self, text: str, context: RedactionContext) -> str:
         return self._redactor.redact(text, context).text
@@ -32,7 +41,7 @@ class PiiRedactingFilter(logging.Filter):
             record.msg = self._clean(record.getMessage(), context)
             record.args = None
             for key, value in list(vars(record).items()):
-                if key not in _STANDARD_ATTRS and isinstance(value, str):
+                if key not in _STANDARD_ATTRS and key not in self._keep and isinstance(value, str):
                     setattr(record, key, self._clean(value, context))
             if record.exc_info and not record.exc_text:
                 record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -1,0 +1,1 @@
+"""The chat API: POST /chat, POST /chat/feedback, GET /chat/sessions/<id>."""

@@ -1,0 +1,159 @@
+"""Composing replies from retrieved passages.
+
+``Responder`` is the interface a generative backend can implement later; ``ExtractiveResponder``
+is the default: it quotes the one or two sentences of the retrieved passages that best match the
+question, with citation markers ``[n]`` that index the returned sources. It never writes a fact
+that is not in a passage. Raises nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.engine.knowledge.chunking import split_sentences
+from app.engine.knowledge.tokenize import tokenize
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk the responder may quote."""
+
+    document_id: int
+    chunk_id: int
+    title: str
+    text: str
+    language: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ComposedAnswer:
+    text: str
+    cited: list[Passage]
+
+
+class Responder(Protocol):
+    def compose(self, question: str, passages: list[Passage]) -> ComposedAnswer: ...
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage: int
+    position: int
+    text: str
+    tokens: frozenset[str]
+
+
+_TITLE_LINE = re.compile(r"^\s*#+\s.*$", re.MULTILINE)
+# Questions asking for a time or a quantity are answered by sentences that contain a number.
+_NUMERIC_QUESTION = re.compile(
+    r"\b(when|what year|how (many|much|long|old|far)|wann|wie (viele|viel|lange|alt)|in welchem jahr|"
+    r"cu[áa]ndo|cu[áa]nt[oa]s?|en qu[ée] a[ñn]o|quand|combien|en quelle ann[ée]e|quando|quant[ioe]|"
+    r"wanneer|hoeveel|kiedy|ile|когда|сколько|в каком году|ne zaman|ka[çc]|πότε|πόσ[οαε]|khi n[àa]o|"
+    r"bao nhi[êe]u|năm n[àa]o|متى|كم|कब|कितन)\b|何时|什么时候|哪一年|多少|几|いつ|何年|いくつ|เมื่อไร|กี่",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
+
+
+class ExtractiveResponder:
+    """Picks answer sentences by question-term overlap, weighted by rarity and passage rank."""
+
+    def __init__(self, max_sentences: int = 2, max_passages: int = 3, rank_decay: float = 0.75) -> None:
+        self._max_sentences = max_sentences
+        self._max_passages = max_passages
+        self._rank_decay = rank_decay
+
+    def compose(self, question: str, passages: list[Passage]) -> ComposedAnswer:
+        if not passages:
+            return ComposedAnswer("", [])
+        used = passages[: self._max_passages]
+        sentences = self._sentences(used)
+        if not sentences:
+            return ComposedAnswer("", [])
+        weights = _rarity(sentences)
+        question_terms = set(tokenize(question))
+        wants_number = bool(_NUMERIC_QUESTION.search(question))
+        scored = sorted(
+            sentences,
+            key=lambda s: (-self._score(s, question_terms, weights, wants_number), s.passage, s.position),
+        )
+        best = scored[0]
+        chosen = [best]
+        partner = self._partner(best, scored, question_terms, weights)
+        if partner is not None:
+            chosen.append(partner)
+        chosen.sort(key=lambda s: (s.passage, s.position))
+        cited_indexes = sorted({s.passage for s in chosen})
+        cited = [used[i] for i in cited_indexes]
+        marker = {index: n + 1 for n, index in enumerate(cited_indexes)}
+        parts: list[str] = []
+        for sentence in chosen:
+            parts.append(f"{sentence.text} [{marker[sentence.passage]}]")
+        return ComposedAnswer(" ".join(_merge_markers(parts)), cited)
+
+    def _sentences(self, passages: list[Passage]) -> list[_Sentence]:
+        out: list[_Sentence] = []
+        for p_index, passage in enumerate(passages):
+            body = _TITLE_LINE.sub(" ", passage.text)
+            for position, text in enumerate(split_sentences(body)):
+                if len(text) < 3:
+                    continue
+                out.append(_Sentence(p_index, position, text, frozenset(tokenize(text))))
+        return out
+
+    def _score(
+        self, sentence: _Sentence, question: set[str], weights: dict[str, float], wants_number: bool
+    ) -> float:
+        overlap = sum(weights.get(t, 0.0) for t in question & sentence.tokens)
+        if wants_number and _DIGIT.search(sentence.text):
+            overlap += 0.5
+        # Earlier passages ranked higher; earlier sentences slightly preferred as a tie-breaker.
+        prior = self._rank_decay ** sentence.passage
+        return prior * (overlap + 0.05) - 0.001 * sentence.position
+
+    def _partner(
+        self, best: _Sentence, scored: list[_Sentence], question: set[str], weights: dict[str, float]
+    ) -> _Sentence | None:
+        """A second sentence: the next best from the same passage if it adds question terms,
+        otherwise the sentence right after the best one (answers often continue there)."""
+        if self._max_sentences < 2:
+            return None
+        covered = best.tokens & question
+        for candidate in scored[1:]:
+            if candidate.passage != best.passage:
+                continue
+            adds = (candidate.tokens & question) - covered
+            if adds and sum(weights.get(t, 0.0) for t in adds) > 0.5:
+                return candidate
+            break
+        following = [s for s in scored if s.passage == best.passage and s.position == best.position + 1]
+        if following and len(best.text) < 160:
+            return following[0]
+        return None
+
+
+def _rarity(sentences: list[_Sentence]) -> dict[str, float]:
+    """Inverse sentence frequency over the candidate sentences: common words weigh little."""
+    frequency: Counter[str] = Counter()
+    for sentence in sentences:
+        frequency.update(sentence.tokens)
+    total = len(sentences)
+    return {token: math.log(1.0 + total / count) for token, count in frequency.items()}
+
+
+def _merge_markers(parts: list[str]) -> list[str]:
+    """``a [1] b [1]`` -> ``a b [1]``: one marker per run of sentences from the same source."""
+    merged: list[str] = []
+    for part in parts:
+        text, _, marker = part.rpartition(" [")
+        if merged and merged[-1].endswith(f" [{marker}"):
+            previous = merged[-1][: -len(f" [{marker}")]
+            merged[-1] = f"{previous} {text} [{marker}"
+        else:
+            merged.append(part)
+    return merged

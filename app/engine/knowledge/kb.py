@@ -1,0 +1,313 @@
+"""The knowledge-base facade used by the CLI, /ready, /metrics and the chat pipeline.
+
+One ``KnowledgeBase`` per process. It ingests into the database, publishes derived indexes into
+version directories, and notices (at most once per ``version_check_interval``) when another process
+published a newer version, loading it in the background while the old one keeps answering.
+Raises ``IngestError``/``UnsafePathError`` from ``ingest``, ``IndexMismatchError`` and
+``IndexNotReadyError`` from ``search`` when the index cannot be used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Engine, select
+
+from app.engine.knowledge import ingest as ing
+from app.engine.knowledge import state
+from app.engine.knowledge.cache import QueryCache, cache_key
+from app.engine.knowledge.chunking import chunk_text
+from app.engine.knowledge.embedder import Embedder, make_embedder
+from app.engine.knowledge.errors import IndexMismatchError, IndexNotReadyError, KnowledgeError, ParseError
+from app.engine.knowledge.index import (
+    LoadedIndex,
+    check_manifest,
+    chunking_settings,
+    load_index,
+    version_dir,
+    write_index,
+)
+from app.engine.knowledge.language import detect_language
+from app.engine.knowledge.rerank import Reranker, TermOverlapReranker
+from app.engine.knowledge.search import SearchHit, search_index
+from app.engine.knowledge.settings import RetrievalSettings
+from app.storage.db import session_factory
+from app.storage.models import Document
+
+
+@dataclass
+class ReindexReport:
+    version: int
+    reembedded_documents: int
+    chunks: int
+    seconds: float
+
+
+class KnowledgeBase:
+    """Ingest, search, status and reindex over one database and one index directory."""
+
+    def __init__(self, settings: RetrievalSettings, engine: Engine, index_dir: Path,
+                 embedder: Embedder | None = None, reranker: Reranker | None = None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.index_dir = Path(index_dir)
+        self._maker = session_factory(engine)
+        self._embedder = embedder
+        self.reranker: Reranker = reranker or TermOverlapReranker(settings.rerank_weight)
+        self.cache: QueryCache[list[SearchHit]] = QueryCache(settings.cache_size)
+        self._index: LoadedIndex | None = None
+        self._error: str | None = None
+        self._lock = threading.Lock()
+        self._refreshing: threading.Thread | None = None
+        self._last_check = 0.0
+        self._last_status: state.KBStatus | None = None
+        self._last_status_at = 0.0
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            s = self.settings
+            self._embedder = make_embedder(s.embedding_model, s.embed_workers, s.embed_batch_size)
+        return self._embedder
+
+    @property
+    def loaded_version(self) -> int | None:
+        return self._index.version if self._index is not None else None
+
+    # ---- index lifecycle -------------------------------------------------------------------
+
+    def _publish(self, version: int) -> LoadedIndex:
+        """Load ``version`` from disk, building it from the database first if no host has yet."""
+        emb = self.embedder
+        if not version_dir(self.index_dir, version).is_dir():
+            records, matrix = state.read_chunks(self._maker, emb.dim)
+            write_index(self.index_dir, version, records, matrix, self.settings, emb.name)
+        index = load_index(self.index_dir, version, self.settings)
+        check_manifest(index.manifest, emb.name, emb.dim)
+        return index
+
+    def _swap(self, index: LoadedIndex) -> None:
+        with self._lock:
+            self._index = index
+            self._error = None
+        self.cache.clear()
+
+    def _load_version(self, version: int) -> None:
+        try:
+            self._swap(self._publish(version))
+        except KnowledgeError as exc:
+            self._error = str(exc)
+
+    def refresh(self, force: bool = False, wait: bool = False) -> None:
+        """Pick up a newer database index version (cheap: one indexed row read per interval)."""
+        now = time.monotonic()
+        if not force and self._index is not None and now - self._last_check < self.settings.version_check_interval:
+            return
+        self._last_check = now
+        with self._maker() as session:
+            db = state.read_state(session)
+        if self._index is not None and db.version == self._index.version:
+            return
+        if db.embedding_model and (db.embedding_model != self.embedder.name or db.dimension != self.embedder.dim):
+            self._error = (f"database embeddings come from {db.embedding_model} (dimension {db.dimension}) "
+                           f"but the loaded model is {self.embedder.name} (dimension {self.embedder.dim}); "
+                           "run `flask kb reindex --full`")
+            return
+        if self._index is None or wait:
+            self._load_version(db.version)
+            return
+        # Keep answering from the old snapshot while the new one loads.
+        if self._refreshing is None or not self._refreshing.is_alive():
+            self._refreshing = threading.Thread(target=self._load_version, args=(db.version,),
+                                                name="kb-refresh", daemon=True)
+            self._refreshing.start()
+
+    def _bump_and_publish(self) -> int:
+        with self._maker.begin() as session:
+            version = state.bump_version(session, self.embedder.name, self.embedder.dim)
+        self._swap(self._publish(version))
+        return version
+
+    # ---- ingestion ------------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[str | Path], tags: Sequence[str] = (), prune: bool = False,
+               progress: bool | Callable[[int], None] = True,
+               roots: Sequence[str | Path] | None = None) -> ing.IngestReport:
+        """Ingest files/directories; see ``ingest`` module for the rules."""
+        start = time.perf_counter()
+        report = ing.IngestReport()
+        allowed = [Path(os.path.realpath(r)) for r in (roots or self.settings.allowed_roots)]
+        parsed: list[tuple[Path, list[Any], str]] = []
+        walked = [Path(os.path.realpath(given)) for given in paths]
+        protected: set[str] = set()
+        for path, _root, problem in ing.iter_files([Path(p) for p in paths], allowed, self.settings.extensions):
+            if problem:
+                report.failed += 1
+                report.errors.append(problem)
+                continue
+            try:
+                docs, fhash = ing.parse_path(path)
+            except ParseError as exc:
+                report.failed += 1
+                report.errors.append(str(exc))
+                protected.add(str(path))
+                continue
+            parsed.append((path, docs, fhash))
+        total = sum(len(chunk_text(d.text, self.settings.chunk_size, self.settings.chunk_overlap) or [1])
+                    for _, docs, _ in parsed for d in docs)
+        bar, tick = _progress(progress, total)
+        try:
+            for path, docs, fhash in parsed:
+                ing.ingest_file(self._maker, path, docs, fhash, tags, self.settings, self.embedder, report, tick)
+        finally:
+            if bar is not None:
+                bar.close()
+        if prune:
+            seen = {d.source for _, docs, _ in parsed for d in docs}
+            report.pruned = self._prune(walked, seen, protected)
+        report.index_version = self._bump_and_publish() if report.changed else self._current_version()
+        report.seconds = ing.elapsed_since(start)
+        return report
+
+    def _prune(self, roots: list[Path], seen: set[str], protected: set[str]) -> int:
+        with self._maker.begin() as session:
+            keep = {s for s in session.scalars(select(Document.source).where(Document.path.in_(protected)))}
+        return ing.prune_missing(self._maker, roots, seen | keep)
+
+    def _current_version(self) -> int:
+        self.refresh(force=True, wait=True)
+        return self._index.version if self._index is not None else 0
+
+    # ---- search ---------------------------------------------------------------------------
+
+    def _snapshot(self) -> LoadedIndex:
+        self.refresh()
+        if self._error:
+            raise IndexMismatchError(self._error)
+        index = self._index
+        if index is None:
+            raise IndexNotReadyError("no index: ingest documents first")
+        return index
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        """The query vector, for callers that reuse it (memory, feedback) and pass it back to search."""
+        return self.embedder.embed_query(text)
+
+    def search(self, query: str, *, lang: str | None = None, top_k: int | None = None,
+               filters: dict[str, Any] | None = None,
+               query_vector: npt.NDArray[np.float32] | None = None) -> list[SearchHit]:
+        """Top hits for ``query``; ``lang`` prefers (not restricts) that language, ``filters`` restrict."""
+        index = self._snapshot()
+        k = top_k or self.settings.top_k
+        key = cache_key(query, lang, k, filters, index.version)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return [replace(h) for h in cached]
+        hits = search_index(index, self.embedder, self.settings, self.reranker, query,
+                            lang=lang, top_k=k, filters=filters, query_vector=query_vector)
+        self.cache.put(key, hits)
+        # Callers may adjust scores in place; the cache keeps its own copies.
+        return [replace(h) for h in hits]
+
+    def search_many(self, queries: Iterable[str | dict[str, Any]], *, top_k: int | None = None,
+                    filters: dict[str, Any] | None = None) -> list[list[SearchHit]]:
+        """Answer many queries in one process; items are strings or ``{"query", "lang"?}``."""
+        out = []
+        for item in queries:
+            if isinstance(item, str):
+                out.append(self.search(item, top_k=top_k, filters=filters))
+            else:
+                out.append(self.search(str(item["query"]), lang=item.get("lang"), top_k=top_k, filters=filters))
+        return out
+
+    def cache_stats(self) -> dict[str, int]:
+        return self.cache.stats()
+
+    # ---- status, readiness, reindex -------------------------------------------------------
+
+    def status(self, check_sources: bool = True) -> state.KBStatus:
+        sig = ing.signature(self.settings, self.embedder.name)
+        with self._maker() as session:
+            db = state.read_state(session)
+            docs, chunks, langs = state.counts(session)
+            stale = state.find_stale(session, sig) if check_sources else []
+        age = (datetime.now(UTC) - _aware(db.updated_at)).total_seconds() if db.updated_at else None
+        result = state.KBStatus(docs, chunks, db.version, self.loaded_version, db.embedding_model or
+                                self.embedder.name, db.dimension, chunking_settings(self.settings), age,
+                                stale, langs, self._error)
+        self._last_status, self._last_status_at = result, time.monotonic()
+        return result
+
+    def metrics(self) -> dict[str, float]:
+        """Gauges for /metrics: stale documents, index age, cache hits/misses, index version."""
+        interval = self.settings.recheck_interval
+        if self._last_status is None or (interval > 0 and time.monotonic() - self._last_status_at > interval):
+            self.status()
+        st = self._last_status
+        assert st is not None
+        cache = self.cache.stats()
+        return {"stale_documents": float(len(st.stale)), "index_age_seconds": float(st.index_age_seconds or 0),
+                "index_version": float(st.index_version), "chunks": float(st.chunks),
+                "cache_hits": float(cache["hits"]), "cache_misses": float(cache["misses"])}
+
+    def close(self) -> None:
+        """Release the embedder's ingest worker processes and the database pool."""
+        closer = getattr(self._embedder, "close", None)
+        if callable(closer):
+            closer()
+        self.engine.dispose()
+
+    def warm_up(self) -> None:
+        """Load the model, the language identifier and the index now rather than on the first query."""
+        self.refresh(force=True, wait=True)
+        self.embedder.embed_query("warm up")
+        detect_language("warm up", self._index.language_set() if self._index is not None else ())
+
+    def check_ready(self) -> tuple[bool, str]:
+        """(ok, detail) for /ready: the index loads and matches the embedding model's dimension."""
+        try:
+            self.refresh(force=True, wait=True)
+        except Exception as exc:  # /ready must report, never raise
+            return False, f"knowledge base unavailable: {exc}"
+        if self._error:
+            return False, self._error
+        if self._index is None or self._index.size == 0:
+            return True, "knowledge base empty (nothing ingested yet)"
+        return True, f"index v{self._index.version}: {self._index.size} chunks, model {self.embedder.name}"
+
+    def reindex(self, full: bool = False) -> ReindexReport:
+        """Re-chunk/re-embed stale-by-settings documents (all with ``full``), publish a new version."""
+        start = time.perf_counter()
+        sig = ing.signature(self.settings, self.embedder.name)
+        with self._maker() as session:
+            stmt = select(Document.id) if full else select(Document.id).where(Document.index_signature != sig)
+            ids = list(session.scalars(stmt))
+        chunks = ing.reembed_documents(self._maker, ids, self.settings, self.embedder)
+        self._error = None
+        version = self._bump_and_publish()
+        return ReindexReport(version, len(ids), chunks, round(time.perf_counter() - start, 3))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _progress(progress: bool | Callable[[int], None], total: int) -> tuple[Any, Callable[[int], None] | None]:
+    if callable(progress):
+        return None, progress
+    if not progress or total == 0:
+        return None, None
+    # Imported by name so mypy does not need tqdm's stubs; tqdm is only needed for terminal ingests.
+    tqdm = importlib.import_module("tqdm").tqdm
+    bar = tqdm(total=total, unit="chunk", desc="ingest", disable=None)
+    return bar, bar.update

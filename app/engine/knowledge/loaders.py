@@ -1,0 +1,155 @@
+"""File parsers: Markdown, plain text, HTML, JSON FAQ lists and SQuAD JSON.
+
+Each parser turns one file into ``ParsedDocument`` items with a stable ``source`` key (the path,
+plus a fragment for multi-document files). Raises ``ParseError`` for a malformed file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.engine.knowledge.errors import ParseError
+
+
+@dataclass
+class ParsedDocument:
+    """One document extracted from a file, before chunking."""
+
+    source: str
+    title: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    visibility: str = "public"
+
+
+def _decode(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+
+
+def _front_title(text: str, path: Path) -> str:
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("#"):
+            return line.lstrip("#").strip()
+        if line:
+            return line[:120]
+    return path.stem
+
+
+def parse_markdown(path: Path, data: bytes) -> list[ParsedDocument]:
+    text = _decode(data, path)
+    # Keep link text, drop markup that would pollute tokens.
+    plain = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    plain = re.sub(r"^\s{0,3}(#{1,6}|[-*+>]|\d+\.)\s*", "", plain, flags=re.MULTILINE)
+    plain = re.sub(r"[*_`]{1,3}", "", plain)
+    return [ParsedDocument(str(path), _front_title(text, path), plain.strip())]
+
+
+def parse_text(path: Path, data: bytes) -> list[ParsedDocument]:
+    text = _decode(data, path)
+    return [ParsedDocument(str(path), _front_title(text, path), text.strip())]
+
+
+def parse_html(path: Path, data: bytes) -> list[ParsedDocument]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode(data, path), "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    title_tag = soup.find("title") or soup.find("h1")
+    title = title_tag.get_text(" ", strip=True) if title_tag else path.stem
+    body = soup.body or soup
+    blocks = [b.strip() for b in body.get_text("\n").split("\n")]
+    text = "\n".join(b for b in blocks if b)
+    return [ParsedDocument(str(path), title, text)]
+
+
+def _parse_faq(path: Path, items: list[Any]) -> list[ParsedDocument]:
+    docs = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str) or not isinstance(
+            item.get("answer"), str
+        ):
+            raise ParseError(f"{path}: FAQ item {i} needs string 'question' and 'answer'")
+        tags = item.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise ParseError(f"{path}: FAQ item {i} has 'tags' that is not a list of strings")
+        visibility = item.get("visibility", "public")
+        if visibility not in ("public", "internal"):
+            raise ParseError(f"{path}: FAQ item {i} has visibility {visibility!r}")
+        docs.append(
+            ParsedDocument(
+                source=f"{path}#faq{i}",
+                title=item["question"].strip(),
+                text=item["answer"].strip(),
+                metadata={"kind": "faq", "question": item["question"]},
+                tags=list(tags),
+                visibility=visibility,
+            )
+        )
+    return docs
+
+
+def _parse_squad(path: Path, payload: dict[str, Any]) -> list[ParsedDocument]:
+    docs = []
+    try:
+        for a, article in enumerate(payload["data"]):
+            title = str(article.get("title", path.stem)).replace("_", " ")
+            for p, para in enumerate(article["paragraphs"]):
+                context = para["context"]
+                if not isinstance(context, str) or not context.strip():
+                    raise ParseError(f"{path}: article {a} paragraph {p} has an empty context")
+                qids = [q["id"] for q in para.get("qas", []) if isinstance(q, dict) and "id" in q]
+                docs.append(
+                    ParsedDocument(
+                        source=f"{path}#{a}.{p}",
+                        title=title,
+                        text=context.strip(),
+                        metadata={"kind": "squad", "article": a, "paragraph": p, "question_ids": qids},
+                    )
+                )
+    except (KeyError, TypeError) as exc:
+        raise ParseError(f"{path}: not SQuAD format ({exc.__class__.__name__}: {exc})") from exc
+    return docs
+
+
+def parse_json(path: Path, data: bytes) -> list[ParsedDocument]:
+    try:
+        payload = json.loads(_decode(data, path))
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    if isinstance(payload, list):
+        return _parse_faq(path, payload)
+    if isinstance(payload, dict) and isinstance(payload.get("data"), list):
+        return _parse_squad(path, payload)
+    raise ParseError(f"{path}: JSON is neither a FAQ list nor SQuAD format")
+
+
+PARSERS = {
+    ".md": parse_markdown,
+    ".markdown": parse_markdown,
+    ".txt": parse_text,
+    ".html": parse_html,
+    ".htm": parse_html,
+    ".json": parse_json,
+}
+
+
+def parse_file(path: Path, data: bytes) -> list[ParsedDocument]:
+    """Documents in ``path`` (whose bytes are ``data``); raises ``ParseError`` if malformed or empty."""
+    parser = PARSERS.get(path.suffix.lower())
+    if parser is None:
+        raise ParseError(f"{path}: unsupported file type {path.suffix!r}")
+    docs = parser(path, data)
+    docs = [d for d in docs if d.text.strip()]
+    if not docs:
+        raise ParseError(f"{path}: no text found")
+    return docs

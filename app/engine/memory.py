@@ -1,0 +1,139 @@
+"""Conversation memory: sessions and their turns, stored redacted in the service's database.
+
+Raises:
+    SessionNotFound: reading a session that does not exist for the caller's tenant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.storage.conversation_models import ChatSession, ChatTurn
+from app.storage.db import session_factory
+
+
+class SessionNotFound(LookupError):
+    """No session with that id for this tenant."""
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What the pipeline needs to know about a session before answering."""
+
+    session_id: str
+    language: str
+    redaction_state: dict[str, Any]
+    recent_user_messages: list[str]
+    turn_count: int
+
+
+@dataclass
+class NewTurn:
+    user_text: str
+    reply: str
+    language: str
+    sources: list[dict[str, Any]]
+    flags: dict[str, bool]
+    query_embedding: bytes | None = None
+    turn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class StoredTurn:
+    turn_id: str
+    position: int
+    user_text: str
+    reply: str
+    language: str
+    sources: list[dict[str, Any]]
+    flags: dict[str, bool]
+    created_at: datetime
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ConversationStore:
+    """Reads and writes sessions and turns; every query is scoped by tenant."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._maker: sessionmaker[Session] = session_factory(engine)
+
+    def load(self, session_id: str, tenant: str, history_turns: int) -> SessionState | None:
+        with self._maker() as db:
+            session = db.get(ChatSession, session_id)
+            if session is None or session.tenant != tenant:
+                return None
+            recent = db.scalars(
+                select(ChatTurn.user_text)
+                .where(ChatTurn.session_id == session_id)
+                .order_by(ChatTurn.position.desc())
+                .limit(history_turns)
+            ).all()
+            return SessionState(
+                session_id=session.id,
+                language=session.language,
+                redaction_state=dict(session.redaction_state or {}),
+                recent_user_messages=list(reversed(recent)),
+                turn_count=session.turn_count,
+            )
+
+    def append(
+        self, session_id: str, tenant: str, turn: NewTurn, language: str, redaction_state: dict[str, Any]
+    ) -> str:
+        """Store ``turn`` (already redacted), creating the session on first use; returns the turn id."""
+        with self._maker.begin() as db:
+            session = db.get(ChatSession, session_id, with_for_update=True)
+            if session is None:
+                session = ChatSession(id=session_id, tenant=tenant, turn_count=0)
+                db.add(session)
+            elif session.tenant != tenant:
+                raise SessionNotFound(session_id)
+            session.language = language
+            session.redaction_state = redaction_state
+            session.turn_count += 1
+            db.add(
+                ChatTurn(
+                    id=turn.turn_id,
+                    session_id=session_id,
+                    position=session.turn_count,
+                    user_text=turn.user_text,
+                    reply=turn.reply,
+                    language=turn.language,
+                    sources=turn.sources,
+                    flags=turn.flags,
+                    query_embedding=turn.query_embedding,
+                )
+            )
+        return turn.turn_id
+
+    def turns(self, session_id: str, tenant: str) -> list[StoredTurn]:
+        with self._maker() as db:
+            session = db.get(ChatSession, session_id)
+            if session is None or session.tenant != tenant:
+                raise SessionNotFound(session_id)
+            rows: Sequence[ChatTurn] = db.scalars(
+                select(ChatTurn).where(ChatTurn.session_id == session_id).order_by(ChatTurn.position)
+            ).all()
+            return [
+                StoredTurn(r.id, r.position, r.user_text, r.reply, r.language, r.sources, r.flags, r.created_at)
+                for r in rows
+            ]
+
+    def erase(self, session_id: str, tenant: str) -> bool:
+        """Delete the session, its turns and (by cascade) their feedback; True if it existed."""
+        with self._maker.begin() as db:
+            session = db.get(ChatSession, session_id)
+            if session is None or session.tenant != tenant:
+                return False
+            db.execute(delete(ChatTurn).where(ChatTurn.session_id == session_id))
+            db.delete(session)
+        return True

@@ -1,0 +1,322 @@
+"""The chat pipeline: the one module that knows the order of the stages of a turn.
+
+normalise -> language -> input guard -> small talk -> retrieve (with history, feedback boosts and
+chunk scanning) -> answer -> output guard -> memory -> observer. Each stage is timed.
+
+Raises:
+    InputTooLong: the message exceeds the configured limit (from the safety layer).
+    ValueError: an explicit language that is not an ISO 639-1 code.
+    SessionNotFound / TurnNotFound: feedback or history for an unknown id (from memory/feedback).
+    KnowledgeError: the knowledge index cannot be used (from the knowledge base).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from app.engine.answer import Passage, Responder
+from app.engine.chat_settings import ChatSettings
+from app.engine.feedback import FeedbackLearner, FeedbackResult
+from app.engine.gaps import GapRecorder
+from app.engine.knowledge import KnowledgeBase, SearchHit
+from app.engine.language import LanguageDetector
+from app.engine.memory import ConversationStore, NewTurn, SessionState, StoredTurn, new_session_id
+from app.engine.messages import Messages
+from app.engine.query_context import retrieval_query
+from app.engine.safety import InjectionDetector, InputGuard, LeakGuard, RedactionContext, Redactor, can_quote
+from app.engine.smalltalk import SmallTalk
+
+Vector = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: tenant scope and roles (anonymous callers have no roles)."""
+
+    tenant: str = ""
+    roles: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    message: str
+    session_id: str | None = None
+    language: str | None = None
+    filters: dict[str, Any] | None = None
+    caller: Caller = field(default_factory=Caller)
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    id: str
+    document_id: int
+    title: str
+    snippet: str
+    score: float
+    language: str
+
+
+@dataclass
+class TurnFlags:
+    refused: bool = False
+    redacted: bool = False
+    fallback: bool = False
+    smalltalk: bool = False
+    leak_blocked: bool = False
+
+    def public(self) -> dict[str, bool]:
+        return {"refused": self.refused, "redacted": self.redacted, "fallback": self.fallback}
+
+
+@dataclass
+class ChatResult:
+    reply: str
+    language: str
+    detected_language: str
+    session_id: str
+    turn_id: str
+    sources: list[SourceRef]
+    flags: TurnFlags
+    stage_ms: dict[str, float] = field(default_factory=dict)
+    block_reason: str = ""
+    injected_chunks: int = 0
+    redactions: int = 0
+    query_vector: Vector | None = None
+
+
+class TurnObserver(Protocol):
+    """Receives every finished turn (metrics, logs); must not raise."""
+
+    def on_turn(self, result: ChatResult, request: ChatRequest) -> None: ...
+
+    def on_feedback(self, rating: str) -> None: ...
+
+
+@dataclass
+class ChatComponents:
+    settings: ChatSettings
+    language: LanguageDetector
+    messages: Messages
+    smalltalk: SmallTalk
+    input_guard: InputGuard
+    chunk_detector: InjectionDetector
+    reply_redactor: Redactor
+    storage_redactor: Redactor
+    leak_guard: LeakGuard
+    knowledge: KnowledgeBase
+    responder: Responder
+    memory: ConversationStore
+    feedback: FeedbackLearner
+    gaps: GapRecorder
+    redaction_key: bytes = b""
+    pseudonym_key: bytes | None = None
+    redact_stored_turns: bool = True
+    scan_chunks: bool = True
+    observers: list[TurnObserver] = field(default_factory=list)
+
+
+class _Stages:
+    """Stage timer: ``with timer("retrieve"): ...`` records milliseconds per stage."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = round(self.ms.get(name, 0.0) + (time.perf_counter() - started) * 1000, 3)
+
+
+@dataclass
+class _Retrieval:
+    passages: list[Passage]
+    hits: list[SearchHit]
+    query_vector: Vector | None
+    confident: bool
+    injected: int
+
+
+class ChatPipeline:
+    def __init__(self, components: ChatComponents) -> None:
+        self.c = components
+
+    # ---- public API ----------------------------------------------------------------------------
+
+    def handle(self, request: ChatRequest) -> ChatResult:
+        c, timer = self.c, _Stages()
+        started = time.perf_counter()
+        with timer("normalize"):
+            text, verdict = c.input_guard.check(request.message)
+        with timer("memory_load"):
+            state = (
+                c.memory.load(request.session_id, request.caller.tenant, c.settings.history_turns)
+                if request.session_id else None
+            )
+        session_id = request.session_id or new_session_id()
+        with timer("language"):
+            detection = c.language.resolve(
+                text, explicit=request.language, session_language=state.language if state else None
+            )
+            reply_language = c.messages.reply_language(detection.language)
+        flags = TurnFlags()
+        result = ChatResult("", reply_language, detection.language, session_id, "", [], flags)
+        if verdict.flagged:
+            flags.refused = True
+            result.block_reason = verdict.reason
+            result.reply = c.messages.text("refusal", reply_language)
+        else:
+            with timer("smalltalk"):
+                small = c.smalltalk.match(text, detection.language, session_id=session_id)
+                if small is not None and detection.method == "default" and small.trigger_language != result.language:
+                    # "danke" opening a conversation: too short to detect, but the phrase itself is German.
+                    result.language = result.detected_language = small.trigger_language
+                    small = c.smalltalk.match(text, small.trigger_language, session_id=session_id)
+            if small is not None:
+                flags.smalltalk = True
+                result.reply = small.text
+            else:
+                self._answer(text, request, state, result, timer)
+        with timer("output_guard"):
+            self._guard_output(result)
+        with timer("memory_store"):
+            self._remember(text, request, state, result)
+        result.stage_ms = timer.ms
+        result.stage_ms["total"] = round((time.perf_counter() - started) * 1000, 3)
+        for observer in c.observers:
+            observer.on_turn(result, request)
+        return result
+
+    def rate(self, turn_id: str, caller: Caller, rating: str, comment: str) -> FeedbackResult:
+        context = RedactionContext(key=self.c.redaction_key, pseudonym_key=self.c.pseudonym_key)
+        clean_comment = self.c.storage_redactor.redact(comment, context).text if comment else ""
+        result = self.c.feedback.rate(turn_id, caller.tenant, rating, clean_comment)
+        for observer in self.c.observers:
+            observer.on_feedback(rating)
+        return result
+
+    def session_turns(self, session_id: str, caller: Caller) -> list[StoredTurn]:
+        return self.c.memory.turns(session_id, caller.tenant)
+
+    # ---- stages --------------------------------------------------------------------------------
+
+    def _answer(
+        self, text: str, request: ChatRequest, state: SessionState | None, result: ChatResult,
+        timer: Callable[[str], Any],
+    ) -> None:
+        c = self.c
+        with timer("retrieve"):
+            retrieval = self._retrieve(text, request, state, result.detected_language)
+        result.injected_chunks = retrieval.injected
+        result.query_vector = retrieval.query_vector
+        if not retrieval.confident:
+            result.flags.fallback = True
+            result.reply = c.messages.text("fallback", result.language)
+            return
+        with timer("answer"):
+            composed = c.responder.compose(text, retrieval.passages)
+        if not composed.text:
+            result.flags.fallback = True
+            result.reply = c.messages.text("fallback", result.language)
+            return
+        result.reply = composed.text
+        by_doc = {hit.document_id: hit for hit in retrieval.hits}
+        result.sources = [
+            SourceRef(
+                id=f"{p.document_id}:{p.chunk_id}", document_id=p.document_id, title=p.title,
+                snippet=by_doc[p.document_id].snippet if p.document_id in by_doc else p.text[:240],
+                score=round(p.score, 4), language=p.language,
+            )
+            for p in composed.cited
+        ]
+
+    def _retrieve(
+        self, text: str, request: ChatRequest, state: SessionState | None, language: str
+    ) -> _Retrieval:
+        c, s = self.c, self.c.settings
+        query = retrieval_query(
+            text, state.recent_user_messages if state else [],
+            follow_up_max_words=s.follow_up_max_words, token_budget=s.history_token_budget,
+            max_chars=s.query_max_chars,
+        )
+        filters = dict(request.filters or {})
+        if not can_quote("internal", request.caller.roles):
+            filters["visibility"] = "public"
+        vector = c.knowledge.embed_query(query)
+        hits = c.knowledge.search(query, lang=language, top_k=s.top_k * 2, filters=filters, query_vector=vector)
+        injected = 0
+        if c.scan_chunks:
+            clean = [h for h in hits if not c.chunk_detector.score(h.text).flagged]
+            injected = len(hits) - len(clean)
+            hits = clean
+        adjustments = c.feedback.adjustments(request.caller.tenant, vector)
+        if adjustments:
+            for hit in hits:
+                hit.score += adjustments.get(hit.document_id, 0.0)
+            hits.sort(key=lambda h: -h.score)
+        hits = hits[: s.top_k]
+        confident = bool(hits) and self._confident(hits[0])
+        passages = [
+            Passage(h.document_id, h.chunk_id, h.title, h.text, h.language, h.score) for h in hits
+        ]
+        return _Retrieval(passages, hits, vector, confident, injected)
+
+    def _confident(self, best: SearchHit) -> bool:
+        s = self.c.settings
+        return best.dense_score >= s.min_dense_score or best.term_overlap >= s.min_term_overlap
+
+    def _guard_output(self, result: ChatResult) -> None:
+        c = self.c
+        verdict = c.leak_guard.check(result.reply)
+        if verdict.leaked:
+            result.flags.leak_blocked = True
+            result.block_reason = f"leak_{verdict.reason}"
+            result.reply = c.messages.text("leak_blocked", result.language)
+            result.sources = []
+            return
+        if result.flags.refused or result.flags.smalltalk:
+            return
+        redacted = c.reply_redactor.redact(result.reply, RedactionContext(key=c.redaction_key))
+        if redacted.findings:
+            result.flags.redacted = True
+            result.redactions += len(redacted.findings)
+            result.reply = redacted.text
+            result.sources = [
+                SourceRef(s.id, s.document_id, s.title,
+                          c.reply_redactor.redact(s.snippet, RedactionContext(key=c.redaction_key)).text,
+                          s.score, s.language)
+                for s in result.sources
+            ]
+
+    def _remember(
+        self, text: str, request: ChatRequest, state: SessionState | None, result: ChatResult
+    ) -> None:
+        c = self.c
+        context = RedactionContext.from_dict(
+            state.redaction_state if state else {}, key=c.redaction_key, pseudonym_key=c.pseudonym_key
+        )
+        user_text, reply = text, result.reply
+        if c.redact_stored_turns:
+            user_text = c.storage_redactor.redact(text, context).text
+            reply = c.storage_redactor.redact(reply, context).text
+        vector = result.query_vector
+        turn = NewTurn(
+            user_text=user_text, reply=reply, language=result.language,
+            sources=[{"id": s.id, "document_id": s.document_id, "title": s.title, "score": s.score}
+                     for s in result.sources],
+            flags=result.flags.public(),
+            query_embedding=vector.astype(np.float32).tobytes() if vector is not None else None,
+        )
+        result.turn_id = c.memory.append(result.session_id, request.caller.tenant, turn, result.language,
+                                         context.to_dict())
+        if result.flags.fallback:
+            c.gaps.record(request.caller.tenant, result.detected_language, user_text)

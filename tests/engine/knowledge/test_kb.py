@@ -1,0 +1,161 @@
+"""The KnowledgeBase facade on SQLite and PostgreSQL, with a deterministic hashing embedder."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from app.engine.knowledge import (
+    HashingEmbedder,
+    IndexMismatchError,
+    KnowledgeBase,
+    RetrievalSettings,
+    UnsafePathError,
+)
+
+
+def _kb(engine: Engine, tmp_path: Path, dim: int = 64, **overrides: object) -> KnowledgeBase:
+    settings = RetrievalSettings(version_check_interval=0.0, **overrides)  # type: ignore[arg-type]
+    return KnowledgeBase(settings, engine, tmp_path / "index", embedder=HashingEmbedder(dim))
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "refunds.md").write_text("# Refunds\n\nRefunds are paid within fourteen days of the return.")
+    (root / "shipping.txt").write_text("Shipping\n\nParcels ship from Rotterdam every weekday morning.")
+    (root / "page.html").write_text("<title>Opening hours</title><body>Open 9 to 5.<script>x()</script></body>")
+    faq = [{"question": "Wie lange dauert der Versand?", "answer": "Der Versand dauert drei Tage.", "tags": ["de"]},
+           {"question": "Internal escalation contact?", "answer": "Escalations go to the duty manager.",
+            "tags": ["ops"], "visibility": "internal"}]
+    (root / "faq.json").write_text(json.dumps(faq))
+    (root / "broken.json").write_text("{oops")
+    return root
+
+
+def test_ingest_search_and_idempotency(engine: Engine, tmp_path: Path, docs: Path) -> None:
+    kb = _kb(engine, tmp_path)
+    report = kb.ingest([docs], progress=False)
+    assert (report.added, report.failed, report.skipped) == (5, 1, 0)
+    assert len(report.errors) == 1 and "broken.json" in report.errors[0]
+    assert "5 added" in report.summary()
+    hits = kb.search("when are refunds paid", top_k=3)
+    assert hits[0].title == "Refunds" and "fourteen" in hits[0].snippet
+    again = kb.ingest([docs], progress=False)
+    assert (again.added, again.updated, again.skipped) == (0, 0, 5)
+    assert again.index_version == report.index_version
+
+
+def test_changed_file_replaces_chunks_and_prune_removes(engine: Engine, tmp_path: Path, docs: Path) -> None:
+    kb = _kb(engine, tmp_path)
+    first = kb.ingest([docs], progress=False)
+    (docs / "refunds.md").write_text("# Refunds\n\nRefunds now take thirty days.")
+    (docs / "shipping.txt").unlink()
+    stale = {s.reason for s in kb.status().stale}
+    assert stale == {"source changed since ingest", "source missing"}
+    report = kb.ingest([docs], prune=True, progress=False)
+    assert (report.updated, report.pruned) == (1, 1)
+    assert report.index_version is not None and first.index_version is not None
+    assert report.index_version > first.index_version
+    assert "thirty" in kb.search("refunds", top_k=1)[0].text
+    assert all("Rotterdam" not in h.text for h in kb.search("parcels Rotterdam", top_k=5))
+    assert kb.status().stale == []
+
+
+def test_filters_apply_inside_search(engine: Engine, tmp_path: Path, docs: Path) -> None:
+    kb = _kb(engine, tmp_path)
+    kb.ingest([docs], tags=["shop"], progress=False)
+    public = kb.search("escalation duty manager", top_k=10, filters={"visibility": "public"})
+    assert public and all(h.visibility == "public" for h in public)
+    internal = kb.search("escalation duty manager", top_k=10, filters={"visibility": "internal"})
+    assert [h.title for h in internal] == ["Internal escalation contact?"]
+    ops = kb.search("anything", top_k=10, filters={"tags": ["ops"]})
+    assert len(ops) <= 1
+    de = kb.search("Versand", top_k=10, filters={"language": "de"})
+    assert de and all(h.language == "de" for h in de)
+    assert kb.search("refunds", filters={"tags": "shop"})
+    with pytest.raises(ValueError):
+        kb.search("x", filters={"colour": "red"})
+
+
+def test_cache_hits_and_invalidation(engine: Engine, tmp_path: Path, docs: Path) -> None:
+    kb = _kb(engine, tmp_path)
+    kb.ingest([docs], progress=False)
+    kb.search("Refunds?")
+    kb.search("  refunds? ")
+    assert kb.cache_stats()["hits"] == 1
+    kb.reindex()
+    kb.search("refunds?")
+    assert kb.cache_stats()["misses"] == 2
+
+
+def test_other_process_picks_up_new_version(engine: Engine, tmp_path: Path, docs: Path) -> None:
+    writer = _kb(engine, tmp_path)
+    writer.ingest([docs], progress=False)
+    reader = KnowledgeBase(RetrievalSettings(version_check_interval=0.0), engine, tmp_path / "index2",
+                           embedder=HashingEmbedder(64))
+    assert reader.search("refunds")[0].title == "Refunds"
+    (docs / "new.md").write_text("# Warranty\n\nThe warranty lasts two years.")
+    writer.ingest([docs], progress=False)
+    reader.refresh(force=True, wait=True)
+    assert reader.loaded_version == writer.loaded_version
+    assert reader.search("warranty years")[0].title == "Warranty"
+
+
+def test_settings_change_marks_stale_and_reindex_fixes(engine: Engine, tmp_path: Path, docs: Path) -> None:
+    _kb(engine, tmp_path).ingest([docs], progress=False)
+    kb = _kb(engine, tmp_path, chunk_size=300, chunk_overlap=50)
+    assert {s.reason for s in kb.status().stale} == {"ingested under other chunking or model settings"}
+    result = kb.reindex()
+    assert result.reembedded_documents == 5
+    assert kb.status().stale == []
+    manifest = json.loads((tmp_path / "index" / f"v{result.version:06d}" / "manifest.json").read_text())
+    assert manifest["chunking"] == {"chunk_size": 300, "chunk_overlap": 50}
+    assert manifest["embedding_model"] == "hashing-64" and manifest["dimension"] == 64
+
+
+def test_dimension_mismatch_fails_ready(engine: Engine, tmp_path: Path, docs: Path) -> None:
+    _kb(engine, tmp_path).ingest([docs], progress=False)
+    other = _kb(engine, tmp_path, dim=32)
+    ok, detail = other.check_ready()
+    assert not ok and "dimension" in detail
+    with pytest.raises(IndexMismatchError):
+        other.search("refunds")
+    other.reindex(full=True)
+    assert other.check_ready()[0]
+
+
+def test_paths_must_stay_inside_roots(sqlite_engine: Engine, tmp_path: Path, docs: Path) -> None:
+    outside = tmp_path / "secret.md"
+    outside.write_text("# Secret\n\nDo not ingest.")
+    os.symlink(outside, docs / "link.md")
+    kb = _kb(sqlite_engine, tmp_path)
+    report = kb.ingest([docs], progress=False)
+    assert any("link.md" in e and "outside" in e for e in report.errors)
+    assert all(h.title != "Secret" for h in kb.search("secret", top_k=10))
+    with pytest.raises(UnsafePathError):
+        kb.ingest([docs / ".." / "secret.md"], roots=[docs], progress=False)
+
+
+def test_empty_kb_is_ready_and_search_reports(sqlite_engine: Engine, tmp_path: Path) -> None:
+    kb = _kb(sqlite_engine, tmp_path)
+    ok, detail = kb.check_ready()
+    assert ok and "empty" in detail
+    metrics = kb.metrics()
+    assert metrics["stale_documents"] == 0.0
+
+
+def test_search_many_progress_and_reranker_toggle(sqlite_engine: Engine, tmp_path: Path, docs: Path) -> None:
+    kb = _kb(sqlite_engine, tmp_path)
+    ticks: list[int] = []
+    kb.ingest([docs], progress=ticks.append)
+    assert sum(ticks) == 5
+    results = kb.search_many(["refunds", {"query": "Versand", "lang": "de"}], top_k=2)
+    assert len(results) == 2 and results[1][0].language == "de"
+    kb.settings.rerank_enabled = False
+    assert kb.search("refunds paid", top_k=1)[0].title == "Refunds"

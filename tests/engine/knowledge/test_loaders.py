@@ -1,0 +1,52 @@
+"""File parsers: Markdown, text, HTML, FAQ JSON, SQuAD JSON, malformed input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.engine.knowledge.errors import ParseError
+from app.engine.knowledge.loaders import parse_file
+
+
+def test_markdown_title_and_markup() -> None:
+    docs = parse_file(Path("/k/a.md"), b"# Refunds\n\nSee [the policy](http://x) for **details**.")
+    assert docs[0].title == "Refunds"
+    assert "the policy" in docs[0].text and "http" not in docs[0].text and "**" not in docs[0].text
+
+
+def test_html_drops_script_and_style() -> None:
+    html = (b"<html><head><title>T</title><style>.a{}</style></head>"
+            b"<body><p>Hello</p><script>evil()</script></body></html>")
+    doc = parse_file(Path("/k/a.html"), html)[0]
+    assert doc.title == "T" and "Hello" in doc.text and "evil" not in doc.text and ".a{}" not in doc.text
+
+
+def test_faq_list() -> None:
+    data = json.dumps([{"question": "Q1?", "answer": "A1.", "tags": ["billing"]}, {"question": "Q2?", "answer": "A2."}])
+    docs = parse_file(Path("/k/faq.json"), data.encode())
+    assert [d.source for d in docs] == ["/k/faq.json#faq0", "/k/faq.json#faq1"]
+    assert docs[0].tags == ["billing"] and docs[0].title == "Q1?"
+
+
+def test_squad_paragraphs_become_documents() -> None:
+    data = {"data": [{"title": "Super_Bowl", "paragraphs": [
+        {"context": "Para one.", "qas": [{"id": "q1", "question": "?"}]}, {"context": "Para two.", "qas": []}]}]}
+    docs = parse_file(Path("/k/sq.json"), json.dumps(data).encode())
+    assert [d.source for d in docs] == ["/k/sq.json#0.0", "/k/sq.json#0.1"]
+    assert docs[0].title == "Super Bowl" and docs[0].metadata["question_ids"] == ["q1"]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("bad.json", b"{not json", "invalid JSON"),
+    ("faq.json", b'[{"question": 1}]', "FAQ item 0"),
+    ("other.json", b'{"x": 1}', "neither"),
+    ("bin.txt", b"\xff\xfe\x00bad", "not UTF-8"),
+    ("empty.md", b"   ", "no text"),
+    ("a.pdf", b"%PDF", "unsupported"),
+])
+def test_malformed_files_raise_parse_error(name: str, data: bytes, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        parse_file(Path("/k") / name, data)

@@ -1,0 +1,33 @@
+"""Retrieval queries: follow-ups fold in history; long inputs stay bounded."""
+
+from __future__ import annotations
+
+from app.engine.query_context import focus, retrieval_query
+
+ARGS = {"follow_up_max_words": 8, "token_budget": 96, "max_chars": 600}
+
+
+def test_follow_up_includes_the_previous_question() -> None:
+    query = retrieval_query("And when was it founded?", ["Tell me about Acme Robotics"], **ARGS)
+    assert query == "And when was it founded? Tell me about Acme Robotics"
+
+
+def test_self_contained_question_is_left_alone() -> None:
+    question = "Which river flows through the city of Warsaw in Poland today?"
+    assert retrieval_query(question, ["Who was Nikola Tesla?"], **ARGS) == question
+
+
+def test_history_is_bounded_by_the_budget_and_recency() -> None:
+    history = [f"question number {i} " + "word " * 30 for i in range(200)]
+    query = retrieval_query("and then?", history, **ARGS)
+    assert "question number 199" in query
+    assert "question number 197" not in query
+    assert len(query.split()) <= ARGS["token_budget"]
+
+
+def test_long_message_is_focused_on_its_question() -> None:
+    padding = "I hope you are well and thank you for your time. " * 80
+    message = padding + "When did Warsaw become the capital of Poland?"
+    focused = focus(message, 600)
+    assert focused == "When did Warsaw become the capital of Poland?"
+    assert len(focus("x" * 4000, 600)) == 600
