@@ -36,7 +36,7 @@ def chat() -> Response:
     )
     payload = {
         "reply": result.reply,
-        "language": result.language,
+        "language": result.detected_language,
         "session_id": result.session_id,
         "turn_id": result.turn_id,
         "sources": result.sources,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,8 +37,17 @@ class ComposedAnswer:
     cited: list[Passage]
 
 
+SentenceSimilarity = Callable[[list[str]], list[float]]
+
+
 class Responder(Protocol):
-    def compose(self, question: str, passages: list[Passage]) -> ComposedAnswer: ...
+    def compose(
+        self,
+        question: str,
+        passages: list[Passage],
+        term_weights: Mapping[str, float] | None = None,
+        similarity: SentenceSimilarity | None = None,
+    ) -> ComposedAnswer: ...
 
 
 @dataclass(frozen=True)
@@ -58,30 +68,51 @@ _NUMERIC_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+_MAX_SEMANTIC_SENTENCES = 12
 
 
 class ExtractiveResponder:
     """Picks answer sentences by question-term overlap, weighted by rarity and passage rank."""
 
-    def __init__(self, max_sentences: int = 2, max_passages: int = 3, rank_decay: float = 0.75) -> None:
+    def __init__(self, max_sentences: int = 2, max_passages: int = 3) -> None:
         self._max_sentences = max_sentences
         self._max_passages = max_passages
-        self._rank_decay = rank_decay
 
-    def compose(self, question: str, passages: list[Passage]) -> ComposedAnswer:
+    def compose(
+        self,
+        question: str,
+        passages: list[Passage],
+        term_weights: Mapping[str, float] | None = None,
+        similarity: SentenceSimilarity | None = None,
+    ) -> ComposedAnswer:
+        """``term_weights``: how telling each question word is (corpus IDF); local rarity otherwise.
+        ``similarity``: semantic similarity of sentences to the question, for when the question and
+        the passage share no words (a German question answered from an English passage)."""
         if not passages:
             return ComposedAnswer("", [])
         used = passages[: self._max_passages]
+        best_score = max(used[0].score, 1e-6)
+        # Passages count by their retrieval score relative to the best one.
+        priors = [max(0.0, min(1.0, p.score / best_score)) ** 2 for p in used]
         sentences = self._sentences(used)
         if not sentences:
             return ComposedAnswer("", [])
-        weights = _rarity(sentences)
         question_terms = set(tokenize(question))
+        weights = dict(term_weights) if term_weights else _rarity(sentences)
         wants_number = bool(_NUMERIC_QUESTION.search(question))
-        scored = sorted(
-            sentences,
-            key=lambda s: (-self._score(s, question_terms, weights, wants_number), s.passage, s.position),
-        )
+        # Words of a passage's title name its topic, which every sentence of it shares; they pick the
+        # passage (retrieval did that), not the sentence that answers.
+        topic = [frozenset(tokenize(p.title)) for p in used]
+        scores = {
+            id(s): _score(s, question_terms, _untopical(weights, topic[s.passage]), wants_number, priors[s.passage])
+            for s in sentences
+        }
+        if similarity is not None:
+            # Across languages only the top passage is read, by meaning; its rank already says it is the one.
+            sentences = [s for s in sentences if s.passage == 0][:_MAX_SEMANTIC_SENTENCES]
+            for sentence, value in zip(sentences, similarity([s.text for s in sentences]), strict=True):
+                scores[id(sentence)] = value
+        scored = sorted(sentences, key=lambda s: (-scores[id(s)], s.passage, s.position))
         best = scored[0]
         chosen = [best]
         partner = self._partner(best, scored, question_terms, weights)
@@ -99,22 +130,17 @@ class ExtractiveResponder:
     def _sentences(self, passages: list[Passage]) -> list[_Sentence]:
         out: list[_Sentence] = []
         for p_index, passage in enumerate(passages):
-            body = _TITLE_LINE.sub(" ", passage.text)
-            for position, text in enumerate(split_sentences(body)):
-                if len(text) < 3:
+            body = _TITLE_LINE.sub(" ", passage.text).strip()
+            if passage.title and body.startswith(passage.title):
+                body = body[len(passage.title):]
+            # Line breaks end sentences too: headings and list items have no full stop.
+            pieces = [s for line in body.splitlines() for s in split_sentences(line)]
+            for position, text in enumerate(pieces):
+                # A question inside a document (an FAQ heading) is never the answer to one.
+                if len(text) < 3 or text.rstrip().endswith(("?", "？", "؟")):
                     continue
                 out.append(_Sentence(p_index, position, text, frozenset(tokenize(text))))
         return out
-
-    def _score(
-        self, sentence: _Sentence, question: set[str], weights: dict[str, float], wants_number: bool
-    ) -> float:
-        overlap = sum(weights.get(t, 0.0) for t in question & sentence.tokens)
-        if wants_number and _DIGIT.search(sentence.text):
-            overlap += 0.5
-        # Earlier passages ranked higher; earlier sentences slightly preferred as a tie-breaker.
-        prior = self._rank_decay ** sentence.passage
-        return prior * (overlap + 0.05) - 0.001 * sentence.position
 
     def _partner(
         self, best: _Sentence, scored: list[_Sentence], question: set[str], weights: dict[str, float]
@@ -135,6 +161,32 @@ class ExtractiveResponder:
         if following and len(best.text) < 160:
             return following[0]
         return None
+
+
+def _matches(term: str, tokens: frozenset[str]) -> float:
+    """1 for the word itself, 0.7 for an inflected form ("die" ~ "died", "year" ~ "years")."""
+    if term in tokens:
+        return 1.0
+    for token in tokens:
+        if len(term) >= 3 and token.startswith(term) and len(token) - len(term) <= 3:
+            return 0.7
+        if len(token) >= 4 and term.startswith(token) and len(term) - len(token) <= 2:
+            return 0.7
+    return 0.0
+
+
+def _score(
+    sentence: _Sentence, question: set[str], weights: dict[str, float], wants_number: bool, prior: float
+) -> float:
+    overlap = sum(weights.get(t, 0.0) * _matches(t, sentence.tokens) for t in question)
+    if wants_number and _DIGIT.search(sentence.text):
+        overlap += 0.5
+    # Earlier sentences are slightly preferred as a tie-breaker.
+    return prior * (overlap + 0.05) - 0.001 * sentence.position
+
+
+def _untopical(weights: dict[str, float], topic: frozenset[str]) -> dict[str, float]:
+    return {t: w * 0.3 if t in topic else w for t, w in weights.items()} if topic else weights
 
 
 def _rarity(sentences: list[_Sentence]) -> dict[str, float]:

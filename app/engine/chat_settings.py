@@ -20,12 +20,18 @@ class ChatSettings:
     # Long messages: only this many characters (around the actual question) go into retrieval.
     query_max_chars: int = 600
     top_k: int = 5
-    # Below this dense similarity of the best passage the bot says it does not know.
-    min_dense_score: float = 0.80
-    # ... unless enough of the question's words appear in the passage.
-    min_term_overlap: float = 0.5
+    # Retrieval confidence. e5 similarities are compressed (unrelated text still scores ~0.78), so
+    # besides an absolute similarity the best passage may instead stand out from the query's own
+    # background (its margin over the median of the top ``confidence_pool`` candidates), or share
+    # most of the question's words. Calibrated on tests/evals (see README).
+    min_dense_score: float = 0.84
+    min_margin: float = 0.03
+    margin_min_dense: float = 0.78
+    min_term_overlap: float = 0.6
+    overlap_min_dense: float = 0.80
+    confidence_pool: int = 20
     answer_sentences: int = 2
-    answer_passages: int = 3
+    answer_passages: int = 4
     # Entity types masked in replies. Names and addresses in public knowledge are the point of an
     # answer ("who won the 2015 final?"), so they are masked in stored turns and logs but not here.
     reply_entity_types: list[str] = field(

@@ -32,6 +32,9 @@ class SessionState:
     redaction_state: dict[str, Any]
     recent_user_messages: list[str]
     turn_count: int
+    # The retrieval query vector of the latest turn: the stored text is redacted (names may be
+    # placeholders), the vector still carries what the last question was about.
+    last_query_vector: bytes | None = None
 
 
 @dataclass
@@ -72,8 +75,8 @@ class ConversationStore:
             session = db.get(ChatSession, session_id)
             if session is None or session.tenant != tenant:
                 return None
-            recent = db.scalars(
-                select(ChatTurn.user_text)
+            recent = db.execute(
+                select(ChatTurn.user_text, ChatTurn.query_embedding)
                 .where(ChatTurn.session_id == session_id)
                 .order_by(ChatTurn.position.desc())
                 .limit(history_turns)
@@ -82,8 +85,9 @@ class ConversationStore:
                 session_id=session.id,
                 language=session.language,
                 redaction_state=dict(session.redaction_state or {}),
-                recent_user_messages=list(reversed(recent)),
+                recent_user_messages=[row[0] for row in reversed(recent)],
                 turn_count=session.turn_count,
+                last_query_vector=next((row[1] for row in recent if row[1] is not None), None),
             )
 
     def append(

@@ -17,7 +17,7 @@ from typing import Any
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 MESSAGE_KEYS: tuple[str, ...] = ("refusal", "fallback", "leak_blocked", "error")
-INTENTS: tuple[str, ...] = ("greeting", "thanks", "goodbye", "help")
+INTENTS: tuple[str, ...] = ("acknowledgement", "greeting", "thanks", "goodbye", "help")
 
 
 class LocaleError(ValueError):

@@ -21,17 +21,20 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from app.engine.answer import Passage, Responder
+from app.engine.answer import Passage, Responder, SentenceSimilarity
 from app.engine.chat_settings import ChatSettings
 from app.engine.feedback import FeedbackLearner, FeedbackResult
 from app.engine.gaps import GapRecorder
 from app.engine.knowledge import KnowledgeBase, SearchHit
+from app.engine.knowledge.chunking import split_sentences
 from app.engine.language import LanguageDetector
 from app.engine.memory import ConversationStore, NewTurn, SessionState, StoredTurn, new_session_id
 from app.engine.messages import Messages
-from app.engine.query_context import retrieval_query
+from app.engine.query_context import focus, retrieval_query
 from app.engine.safety import InjectionDetector, InputGuard, LeakGuard, RedactionContext, Redactor, can_quote
+from app.engine.safety.redactor import PLACEHOLDER_RE
 from app.engine.smalltalk import SmallTalk
+from app.engine.stopwords import content_weights
 
 Vector = npt.NDArray[np.float32]
 
@@ -146,6 +149,15 @@ class _Retrieval:
     injected: int
 
 
+def _blend(current: Vector, previous: Vector) -> Vector:
+    """A follow-up's query vector leans on the previous question's (stored redacted as text)."""
+    if previous.shape != current.shape:
+        return current
+    mixed = current + 0.7 * previous
+    norm = float(np.linalg.norm(mixed))
+    return (mixed / norm).astype(np.float32) if norm > 0 else current
+
+
 class ChatPipeline:
     def __init__(self, components: ChatComponents) -> None:
         self.c = components
@@ -223,7 +235,10 @@ class ChatPipeline:
             result.reply = c.messages.text("fallback", result.language)
             return
         with timer("answer"):
-            composed = c.responder.compose(text, retrieval.passages)
+            weights = content_weights(c.knowledge.term_weights(text), result.detected_language)
+            composed = c.responder.compose(
+                text, retrieval.passages, weights, self._similarity(retrieval, result.detected_language)
+            )
         if not composed.text:
             result.flags.fallback = True
             result.reply = c.messages.text("fallback", result.language)
@@ -243,36 +258,72 @@ class ChatPipeline:
         self, text: str, request: ChatRequest, state: SessionState | None, language: str
     ) -> _Retrieval:
         c, s = self.c, self.c.settings
+        # Personal data in a question (a phone number, an email) says nothing about the topic.
+        searchable = PLACEHOLDER_RE.sub(" ", c.reply_redactor.redact(text, RedactionContext()).text)
+        history = [PLACEHOLDER_RE.sub(" ", h) for h in state.recent_user_messages] if state else []
         query = retrieval_query(
-            text, state.recent_user_messages if state else [],
-            follow_up_max_words=s.follow_up_max_words, token_budget=s.history_token_budget,
-            max_chars=s.query_max_chars,
+            searchable, history, follow_up_max_words=s.follow_up_max_words,
+            token_budget=s.history_token_budget, max_chars=s.query_max_chars,
         )
+        vector = c.knowledge.embed_query(query)
+        if query != focus(searchable, s.query_max_chars) and state is not None and state.last_query_vector:
+            vector = _blend(vector, np.frombuffer(state.last_query_vector, dtype=np.float32))
         filters = dict(request.filters or {})
         if not can_quote("internal", request.caller.roles):
             filters["visibility"] = "public"
-        vector = c.knowledge.embed_query(query)
-        hits = c.knowledge.search(query, lang=language, top_k=s.top_k * 2, filters=filters, query_vector=vector)
-        injected = 0
-        if c.scan_chunks:
-            clean = [h for h in hits if not c.chunk_detector.score(h.text).flagged]
-            injected = len(hits) - len(clean)
-            hits = clean
+        pool = c.knowledge.search(query, lang=language, top_k=max(s.confidence_pool, s.top_k), filters=filters,
+                                  query_vector=vector)
+        confident = bool(pool) and self._confident(pool)
+        hits, injected = self._sanitise(pool[: s.top_k * 2])
         adjustments = c.feedback.adjustments(request.caller.tenant, vector)
         if adjustments:
             for hit in hits:
                 hit.score += adjustments.get(hit.document_id, 0.0)
             hits.sort(key=lambda h: -h.score)
         hits = hits[: s.top_k]
-        confident = bool(hits) and self._confident(hits[0])
         passages = [
             Passage(h.document_id, h.chunk_id, h.title, h.text, h.language, h.score) for h in hits
         ]
         return _Retrieval(passages, hits, vector, confident, injected)
 
-    def _confident(self, best: SearchHit) -> bool:
+    def _similarity(self, retrieval: _Retrieval, language: str) -> SentenceSimilarity | None:
+        """Sentence similarity by embedding, only when the best passage is in another language."""
+        vector = retrieval.query_vector
+        if vector is None or not retrieval.passages or retrieval.passages[0].language == language:
+            return None
+        embedder = self.c.knowledge.embedder
+
+        def similarity(sentences: list[str]) -> list[float]:
+            return [float(v) for v in embedder.embed_passages(sentences) @ vector]
+
+        return similarity
+
+    def _confident(self, pool: list[SearchHit]) -> bool:
         s = self.c.settings
-        return best.dense_score >= s.min_dense_score or best.term_overlap >= s.min_term_overlap
+        best = max(pool[:3], key=lambda h: h.dense_score)
+        margin = best.dense_score - float(np.median([h.dense_score for h in pool]))
+        return (
+            best.dense_score >= s.min_dense_score
+            or (margin >= s.min_margin and best.dense_score >= s.margin_min_dense)
+            or (pool[0].term_overlap >= s.min_term_overlap and pool[0].dense_score >= s.overlap_min_dense)
+        )
+
+    def _sanitise(self, hits: list[SearchHit]) -> tuple[list[SearchHit], int]:
+        """Drop the sentences of retrieved chunks that carry injected instructions, keep the rest."""
+        if not self.c.scan_chunks:
+            return hits, 0
+        detector, clean, removed = self.c.chunk_detector, [], 0
+        for hit in hits:
+            if not detector.score(hit.text).flagged:
+                clean.append(hit)
+                continue
+            pieces = [sentence for line in hit.text.splitlines() for sentence in split_sentences(line)]
+            kept = [sentence for sentence in pieces if not detector.score(sentence).flagged]
+            removed += 1
+            if kept:
+                hit.text = "\n".join(kept)
+                clean.append(hit)
+        return clean, removed
 
     def _guard_output(self, result: ChatResult) -> None:
         c = self.c

@@ -20,7 +20,9 @@ from app.engine.language import count_words
 from app.engine.messages import INTENTS, Messages
 
 # When a message mixes intents ("hi, what can you do?", "thanks, bye") the most specific one answers.
-_PRIORITY = {name: rank for rank, name in enumerate(("greeting", "thanks", "goodbye", "help"), start=1)}
+_PRIORITY = {
+    name: rank for rank, name in enumerate(("acknowledgement", "greeting", "thanks", "goodbye", "help"), start=1)
+}
 assert set(_PRIORITY) == set(INTENTS)
 _FILLER = 0
 # Fillers that accompany small talk in any language (emoji and punctuation are stripped anyway).

@@ -30,7 +30,9 @@ def test_at_most_two_sentences_not_the_whole_document() -> None:
 
 
 def test_markers_follow_the_cited_passages() -> None:
-    answer = ExtractiveResponder().compose("When was Tesla born in Smiljan?", _passages())
+    # Two passages retrieved with close scores: the second one holds the answer.
+    passages = [Passage(1, 10, "Warsaw", WARSAW, "en", 0.62), Passage(2, 20, "Nikola Tesla", TESLA, "en", 0.58)]
+    answer = ExtractiveResponder().compose("When was Tesla born in Smiljan?", passages)
     assert "1856" in answer.text
     assert answer.text.endswith("[1]")  # numbering restarts at the first cited passage
     assert answer.cited[0].document_id == 2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.engine.query_context import focus, retrieval_query
+import pytest
+
+from app.engine.query_context import focus, is_follow_up, retrieval_query
 
 ARGS = {"follow_up_max_words": 8, "token_budget": 96, "max_chars": 600}
 
@@ -15,11 +17,23 @@ def test_follow_up_includes_the_previous_question() -> None:
 def test_self_contained_question_is_left_alone() -> None:
     question = "Which river flows through the city of Warsaw in Poland today?"
     assert retrieval_query(question, ["Who was Nikola Tesla?"], **ARGS) == question
+    # Short, but not about the earlier topic: no pronoun, no leading "and".
+    assert retrieval_query("What is the capital of Australia?", ["When did Tesla die?"], **ARGS) == (
+        "What is the capital of Australia?"
+    )
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["How many Grammys has she won?", "Und wann wurde sie gegründet?", "¿Y dónde está su sede?", "它何时成立？"],
+)
+def test_follow_up_cues_in_several_languages(message: str) -> None:
+    assert is_follow_up(message)
 
 
 def test_history_is_bounded_by_the_budget_and_recency() -> None:
     history = [f"question number {i} " + "word " * 30 for i in range(200)]
-    query = retrieval_query("and then?", history, **ARGS)
+    query = retrieval_query("and then what happened to it?", history, **ARGS)
     assert "question number 199" in query
     assert "question number 197" not in query
     assert len(query.split()) <= ARGS["token_budget"]

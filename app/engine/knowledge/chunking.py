@@ -12,7 +12,8 @@ import re
 # Sentence ends: Latin/Greek/Cyrillic punctuation followed by space, CJK full stops (no space needed),
 # Devanagari danda, Arabic question mark, and Thai, where a space is the sentence boundary.
 _SENT_END = re.compile(
-    r"(?<=[.!?;])\s+(?=\S)"
+    # Not after a one- or two-digit number: "am 7. Januar", "le 1. mai" are ordinals, not sentence ends.
+    r"(?<=[.!?;])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=\S)"
     r"|(?<=[。！？；])"
     r"|(?<=[।॥؟۔])\s*"
     r"|(?<=[\u0e00-\u0e7f])\s+(?=[\u0e00-\u0e7f])"

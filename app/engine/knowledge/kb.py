@@ -41,6 +41,7 @@ from app.engine.knowledge.language import detect_language
 from app.engine.knowledge.rerank import Reranker, TermOverlapReranker
 from app.engine.knowledge.search import SearchHit, search_index
 from app.engine.knowledge.settings import RetrievalSettings
+from app.engine.knowledge.tokenize import tokenize
 from app.storage.db import session_factory
 from app.storage.models import Document
 
@@ -218,6 +219,10 @@ class KnowledgeBase:
         self.cache.put(key, hits)
         # Callers may adjust scores in place; the cache keeps its own copies.
         return [replace(h) for h in hits]
+
+    def term_weights(self, text: str) -> dict[str, float]:
+        """Corpus IDF of the tokens of ``text``: how telling each word of a question is."""
+        return self._snapshot().lexical.idf(tokenize(text))
 
     def search_many(self, queries: Iterable[str | dict[str, Any]], *, top_k: int | None = None,
                     filters: dict[str, Any] | None = None) -> list[list[SearchHit]]:

@@ -5,6 +5,7 @@ Raises nothing beyond bm25s/IO errors.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,19 @@ class LexicalIndex:
         vocab = self._retriever.vocab_dict  # type: ignore[attr-defined]
         distinct = set(query_tokens)
         return sum(1 for t in distinct if t in vocab) / len(distinct)
+
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        """BM25 inverse document frequency of each token over the corpus (unseen tokens weigh most)."""
+        if self._retriever is None:
+            return {}
+        vocab = self._retriever.vocab_dict  # type: ignore[attr-defined]
+        indptr = self._retriever.scores["indptr"]  # type: ignore[attr-defined]
+        weights: dict[str, float] = {}
+        for token in set(tokens):
+            index = vocab.get(token)
+            frequency = int(indptr[index + 1] - indptr[index]) if index is not None else 0
+            weights[token] = math.log(1.0 + (self.size - frequency + 0.5) / (frequency + 0.5))
+        return weights
 
     def scores(self, query_tokens: list[str], mask: Mask | None = None) -> Scores:
         """BM25 score of each chunk; masked-out chunks score 0."""

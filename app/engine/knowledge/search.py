@@ -21,6 +21,7 @@ from app.engine.knowledge.lexical import top_k as lexical_top_k
 from app.engine.knowledge.rerank import Candidate, Reranker
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.knowledge.tokenize import tokenize
+from app.engine.stopwords import stopwords_for
 
 Mask = npt.NDArray[np.bool_]
 FILTER_FIELDS = ("language", "tags", "source", "visibility", "tenant", "document_id")
@@ -109,6 +110,17 @@ def snippet(text: str, query_terms: set[str], limit: int) -> str:
     return best if len(best) <= limit else best[: limit - 1].rstrip() + "…"
 
 
+def content_terms(query: str, lang: str | None) -> list[str]:
+    """Query tokens without the stop words of the query's language. In a multilingual corpus a
+    German "die" or "der" is rare overall, so BM25 would otherwise treat it as a telling word."""
+    terms = tokenize(query)
+    if not lang:
+        return terms
+    stop = stopwords_for(lang)
+    content = [t for t in terms if t not in stop]
+    return content or terms
+
+
 def search_index(
     index: LoadedIndex,
     embedder: Embedder,
@@ -126,7 +138,9 @@ def search_index(
         return []
     mask = build_mask(index, filters)
     pool = max(settings.candidates, top_k)
-    terms = tokenize(query)
+    if lang is None and settings.detect_query_language:
+        lang = detect_language(query, index.language_set())
+    terms = content_terms(query, lang)
     lex_all = index.lexical.scores(terms, mask)
     lex_rows, _ = lexical_top_k(lex_all, pool, mask)
     qvec = embedder.embed_query(query) if query_vector is None else np.asarray(query_vector, dtype=np.float32)
@@ -136,10 +150,11 @@ def search_index(
         return []
     dense = (index.vectors.matrix[rows] @ qvec).astype(np.float32)
     fused = fuse(dense, lex_all[rows], settings, index.lexical.coverage(terms))
-    if lang is None and settings.detect_query_language:
-        lang = detect_language(query, index.language_set())
     if lang and settings.same_language_boost:
-        fused = fused + settings.same_language_boost * (index.languages[rows] == lang)
+        # Prefer the asker's language among near-equals (parallel translations of one passage), but
+        # not over a clearly better passage in another language: the boost fades with the dense gap.
+        closeness = np.clip(1.0 - (float(dense.max()) - dense) / settings.same_language_tolerance, 0.0, 1.0)
+        fused = fused + settings.same_language_boost * closeness * (index.languages[rows] == lang)
     order = np.argsort(-fused, kind="stable")
     candidates = [
         Candidate(int(rows[i]), float(fused[i]), index.records[rows[i]].title, index.records[rows[i]].text,

@@ -30,6 +30,8 @@ class RetrievalSettings:
     top_k: int = 5
     # Bonus added to chunks in the question's language (a Spanish asker wants the Spanish passage).
     same_language_boost: float = 0.15
+    # ... fading to nothing for chunks this much below the best dense similarity.
+    same_language_tolerance: float = 0.02
     detect_query_language: bool = True
     # Above this many chunks the vector index switches from exact numpy search to usearch HNSW.
     ann_threshold: int = 50000

