@@ -45,6 +45,9 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python scripts/bench_all.py
+	$(BIN)/python scripts/safety_bench.py
+	$(BIN)/python scripts/chat_bench.py
+	$(BIN)/python scripts/retrieval_bench.py --skip-scale
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

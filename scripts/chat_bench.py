@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""/chat throughput and latency against its irreducible cost, the query embedding, in one run.
+
+    scripts/chat_bench.py [--data ../shared/data] [--questions 400] [--json]
+
+Ingests the whole 12-language XQuAD development set into a fresh instance folder, starts gunicorn
+(2 workers), measures the median query-embedding time in this process, then sends distinct XQuAD
+questions (no cache hits) at concurrency 2 and 8 and one repeated question (FAQ traffic, cache hits).
+The ratio printed is throughput / (workers x 1000 / embedding ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+import perf_bench  # noqa: E402
+from bench_all import server  # noqa: E402
+
+
+def _questions(data: Path, limit: int) -> list[str]:
+    questions: list[str] = []
+    for path in sorted((data / "xquad").glob("xquad.*.dev.json")):
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        questions += [qa["question"] for article in payload["data"] for p in article["paragraphs"] for qa in p["qas"]]
+    step = max(1, len(questions) // limit)
+    return questions[::step][:limit]
+
+
+def _prepare(instance: Path, data: Path) -> float:
+    """Migrate and ingest into ``instance``; return the median query-embedding time (ms) here."""
+    os.environ.update({"APP_ENV": "testing", "APP_INSTANCE_PATH": str(instance), "OMP_NUM_THREADS": "1"})
+    from app import create_app
+    from app.storage.migrate import upgrade_database
+
+    app = create_app()
+    services = app.extensions["services"]
+    upgrade_database(services.engine)
+    started = time.perf_counter()
+    report = services.knowledge.ingest([data / "xquad"], progress=False, roots=[data / "xquad"])
+    print(f"ingest: {report.summary()} (wall {time.perf_counter() - started:.1f} s)", flush=True)
+    embedder = services.knowledge.embedder
+    samples = []
+    for question in _questions(data, 200):
+        t = time.perf_counter()
+        embedder.embed_query(question)
+        samples.append((time.perf_counter() - t) * 1000)
+    services.knowledge.close()
+    return statistics.median(samples)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--questions", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if not (args.data / "xquad").is_dir():
+        sys.exit(f"needs XQuAD under {args.data}/xquad")
+    with tempfile.TemporaryDirectory() as tmp:
+        instance = Path(tmp) / "instance"
+        embed_ms = _prepare(instance, args.data)
+        limit_rps = args.workers * 1000 / embed_ms
+        env = {"APP_ENV": "testing", "APP_INSTANCE_PATH": str(instance), "APP__RATELIMIT__ENABLED": "false"}
+        questions = _questions(args.data, args.questions * 2)
+        bodies = [json.dumps({"message": q}).encode() for q in questions]
+        rows = []
+        with server(env, args.workers) as base:
+            perf_bench.run(base, "/chat", 10, 1, [json.dumps({"message": "hello"}).encode()])  # load models
+            half = len(bodies) // 2
+            for concurrency, share in ((2, bodies[:half]), (8, bodies[half:])):
+                rows.append({"traffic": "distinct questions", **perf_bench.run(base, "/chat", len(share), concurrency,
+                                                                               share)})
+            repeated = [json.dumps({"message": questions[0]}).encode()]
+            rows.append({"traffic": "one repeated question", **perf_bench.run(base, "/chat", 400, 2, repeated)})
+    result = {"embedding_ms_median": round(embed_ms, 2), "limit_rps": round(limit_rps, 1), "runs": rows}
+    for row in rows:
+        row["ratio_to_limit"] = round(float(str(row["throughput_rps"])) / limit_rps, 3)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"query embedding median {embed_ms:.2f} ms -> limit {limit_rps:.1f} turns/s on {args.workers} workers")
+    for row in rows:
+        print(f"{row['traffic']:22} c={row['concurrency']}: {row['throughput_rps']} req/s "
+              f"(ratio {row['ratio_to_limit']}), p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+              f"p99 {row['p99_ms']} ms, errors {row['errors']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
