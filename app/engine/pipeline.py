@@ -37,6 +37,7 @@ from app.engine.smalltalk import SmallTalk
 from app.engine.stopwords import content_weights
 
 Vector = npt.NDArray[np.float32]
+_CHUNK_SCAN_CACHE = 50_000
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ def _blend(current: Vector, previous: Vector) -> Vector:
 class ChatPipeline:
     def __init__(self, components: ChatComponents) -> None:
         self.c = components
+        self._chunk_scans: dict[tuple[int, int], str] = {}
 
     # ---- public API ----------------------------------------------------------------------------
 
@@ -274,7 +276,7 @@ class ChatPipeline:
         pool = c.knowledge.search(query, lang=language, top_k=max(s.confidence_pool, s.top_k), filters=filters,
                                   query_vector=vector)
         confident = bool(pool) and self._confident(pool)
-        hits, injected = self._sanitise(pool[: s.top_k * 2])
+        hits, injected = self._sanitise(pool[: s.top_k + 2])
         adjustments = c.feedback.adjustments(request.caller.tenant, vector)
         if adjustments:
             for hit in hits:
@@ -309,21 +311,32 @@ class ChatPipeline:
         )
 
     def _sanitise(self, hits: list[SearchHit]) -> tuple[list[SearchHit], int]:
-        """Drop the sentences of retrieved chunks that carry injected instructions, keep the rest."""
+        """Drop the sentences of retrieved chunks that carry injected instructions, keep the rest.
+        Chunks do not change within an index version, so each chunk is scanned once per process."""
         if not self.c.scan_chunks:
             return hits, 0
-        detector, clean, removed = self.c.chunk_detector, [], 0
+        clean, removed = [], 0
         for hit in hits:
-            if not detector.score(hit.text).flagged:
-                clean.append(hit)
-                continue
-            pieces = [sentence for line in hit.text.splitlines() for sentence in split_sentences(line)]
-            kept = [sentence for sentence in pieces if not detector.score(sentence).flagged]
-            removed += 1
+            key = (hit.chunk_id, hash(hit.text))
+            kept = self._chunk_scans.get(key)
+            if kept is None:
+                kept = self._scan_chunk(hit.text)
+                if len(self._chunk_scans) >= _CHUNK_SCAN_CACHE:
+                    self._chunk_scans.pop(next(iter(self._chunk_scans)))
+                self._chunk_scans[key] = kept
+            if kept != hit.text:
+                removed += 1
             if kept:
-                hit.text = "\n".join(kept)
+                hit.text = kept
                 clean.append(hit)
         return clean, removed
+
+    def _scan_chunk(self, text: str) -> str:
+        detector = self.c.chunk_detector
+        if not detector.score(text).flagged:
+            return text
+        pieces = [sentence for line in text.splitlines() for sentence in split_sentences(line)]
+        return "\n".join(sentence for sentence in pieces if not detector.score(sentence).flagged)
 
     def _guard_output(self, result: ChatResult) -> None:
         c = self.c

@@ -66,6 +66,7 @@ class KnowledgeBase:
         self._embedder = embedder
         self.reranker: Reranker = reranker or TermOverlapReranker(settings.rerank_weight)
         self.cache: QueryCache[list[SearchHit]] = QueryCache(settings.cache_size)
+        self._vectors: QueryCache[npt.NDArray[np.float32]] = QueryCache(settings.cache_size)
         self._index: LoadedIndex | None = None
         self._error: str | None = None
         self._lock = threading.Lock()
@@ -201,8 +202,14 @@ class KnowledgeBase:
         return index
 
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:
-        """The query vector, for callers that reuse it (memory, feedback) and pass it back to search."""
-        return self.embedder.embed_query(text)
+        """The query vector, for callers that reuse it (memory, feedback) and pass it back to search.
+        Cached: repeated questions (FAQ traffic) skip the model, the one costly step of a turn."""
+        cached = self._vectors.get(text)
+        if cached is not None:
+            return cached
+        vector = self.embedder.embed_query(text)
+        self._vectors.put(text, vector)
+        return vector
 
     def search(self, query: str, *, lang: str | None = None, top_k: int | None = None,
                filters: dict[str, Any] | None = None,
