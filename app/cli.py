@@ -10,7 +10,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import yaml
@@ -57,7 +57,7 @@ def db_upgrade() -> None:
 kb_cli = AppGroup("kb", help="Knowledge base: ingest, search, status, reindex, gaps.")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
 
@@ -74,7 +74,6 @@ def kb_ingest(paths: tuple[Path, ...], tags: tuple[str, ...], prune: bool) -> No
         report = knowledge.ingest(list(paths), tags=list(tags), prune=prune, progress=True, roots=roots)
     except KnowledgeError as exc:
         _fail(f"ingest failed: {exc}")
-        return
     for problem in report.errors:
         click.echo(f"skipped: {problem}", err=True)
     click.echo(report.summary())
@@ -115,7 +114,6 @@ def kb_search(query: str | None, lang: str | None, top_k: int, as_json: bool, qu
         return
     if not query:
         _fail("give a QUERY or --queries FILE")
-        return
     hits = knowledge.search(query, lang=lang, top_k=top_k)
     for rank, hit in enumerate(hits, 1):
         if as_json:

@@ -162,6 +162,10 @@ def load_config(
     layered = merge(layered, env_layer(env))
     layered = merge(layered, dict(overrides or {}))
     config = build(Config, layered)
+    try:
+        config.language.validate()
+    except ValueError as exc:
+        raise ConfigError([str(exc)]) from None
     _resolve_derived(config)
     return config
 

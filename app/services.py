@@ -76,7 +76,10 @@ def _components(
         messages=messages,
         smalltalk=SmallTalk(messages),
         input_guard=InputGuard(detector, max_chars=safety.max_input_chars, truncate=safety.truncate_long_input),
-        chunk_detector=InjectionDetector(threshold=safety.chunk_injection_threshold),
+        chunk_detector=(
+            detector if safety.chunk_injection_threshold == safety.injection_threshold
+            else InjectionDetector(threshold=safety.chunk_injection_threshold)
+        ),
         reply_redactor=Redactor(person=False, street_address=False,
                                 entity_types=frozenset(chat.reply_entity_types)),
         storage_redactor=Redactor(person=safety.redact_person, street_address=safety.redact_street_address),

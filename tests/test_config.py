@@ -144,3 +144,8 @@ def test_masking_hides_secrets_and_url_credentials(tmp_path: Path) -> None:
 def test_mask_url_credentials_leaves_plain_text_alone() -> None:
     assert mask_url_credentials("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
     assert mask_url_credentials("hello@example.com") == "hello@example.com"
+
+
+def test_language_section_is_validated(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="default_language"):
+        load_config({"APP__LANGUAGE__DEFAULT_LANGUAGE": "xx"}, tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
+from marshmallow import ValidationError
 
 from app.api import parse_json
 from app.chat.schemas import (
@@ -61,7 +62,7 @@ def feedback() -> Response:
 def session(session_id: str) -> Response:
     try:
         SESSION_ID(session_id)
-    except Exception:
+    except ValidationError:
         raise NotFound("The session was not found.") from None
     turns = current_services().pipeline.session_turns(session_id, current_caller())
     return jsonify(

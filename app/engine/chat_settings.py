@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 @dataclass
 class ChatSettings:
-    max_message_chars: int = 4000
     # Recent user turns folded into the retrieval query (follow-ups like "and when was it founded?").
     history_turns: int = 3
     # Rough token budget (words, or characters/2 for unspaced scripts) for history + question.

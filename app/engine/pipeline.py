@@ -13,7 +13,7 @@ Raises:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -225,7 +225,7 @@ class ChatPipeline:
 
     def _answer(
         self, text: str, request: ChatRequest, state: SessionState | None, result: ChatResult,
-        timer: Callable[[str], Any],
+        timer: _Stages,
     ) -> None:
         c = self.c
         with timer("retrieve"):
@@ -233,8 +233,7 @@ class ChatPipeline:
         result.injected_chunks = retrieval.injected
         result.query_vector = retrieval.query_vector
         if not retrieval.confident:
-            result.flags.fallback = True
-            result.reply = c.messages.text("fallback", result.language)
+            self._fall_back(result)
             return
         with timer("answer"):
             weights = content_weights(c.knowledge.term_weights(text), result.detected_language)
@@ -242,8 +241,7 @@ class ChatPipeline:
                 text, retrieval.passages, weights, self._similarity(retrieval, result.detected_language)
             )
         if not composed.text:
-            result.flags.fallback = True
-            result.reply = c.messages.text("fallback", result.language)
+            self._fall_back(result)
             return
         result.reply = composed.text
         by_doc = {hit.document_id: hit for hit in retrieval.hits}
@@ -255,6 +253,11 @@ class ChatPipeline:
             )
             for p in composed.cited
         ]
+
+    def _fall_back(self, result: ChatResult) -> None:
+        """"I don't know that yet": never an invented answer when retrieval is not confident."""
+        result.flags.fallback = True
+        result.reply = self.c.messages.text("fallback", result.language)
 
     def _retrieve(
         self, text: str, request: ChatRequest, state: SessionState | None, language: str
@@ -339,9 +342,11 @@ class ChatPipeline:
         return "\n".join(sentence for sentence in pieces if not detector.score(sentence).flagged)
 
     def _guard_output(self, result: ChatResult) -> None:
+        """Everything the caller sees (reply and source snippets) is leak-checked and redacted."""
         c = self.c
-        verdict = c.leak_guard.check(result.reply)
-        if verdict.leaked:
+        shown = [result.reply, *(source.snippet for source in result.sources)]
+        verdict = next((v for v in map(c.leak_guard.check, shown) if v.leaked), None)
+        if verdict is not None:
             result.flags.leak_blocked = True
             result.block_reason = f"leak_{verdict.reason}"
             result.reply = c.messages.text("leak_blocked", result.language)
@@ -349,17 +354,17 @@ class ChatPipeline:
             return
         if result.flags.refused or result.flags.smalltalk:
             return
-        redacted = c.reply_redactor.redact(result.reply, RedactionContext(key=c.redaction_key))
-        if redacted.findings:
-            result.flags.redacted = True
-            result.redactions += len(redacted.findings)
-            result.reply = redacted.text
-            result.sources = [
-                SourceRef(s.id, s.document_id, s.title,
-                          c.reply_redactor.redact(s.snippet, RedactionContext(key=c.redaction_key)).text,
-                          s.score, s.language)
-                for s in result.sources
-            ]
+        # One context for the reply and its snippets, so a value has the same placeholder in both.
+        context = RedactionContext(key=c.redaction_key)
+        reply = c.reply_redactor.redact(result.reply, context)
+        snippets = [c.reply_redactor.redact(source.snippet, context) for source in result.sources]
+        result.redactions += len(reply.findings) + sum(len(s.findings) for s in snippets)
+        result.flags.redacted = result.redactions > 0
+        result.reply = reply.text
+        result.sources = [
+            SourceRef(source.id, source.document_id, source.title, snippet.text, source.score, source.language)
+            for source, snippet in zip(result.sources, snippets, strict=True)
+        ]
 
     def _remember(
         self, text: str, request: ChatRequest, state: SessionState | None, result: ChatResult

@@ -134,3 +134,19 @@ def test_chat_metrics(client: FlaskClient) -> None:
     counters = metrics["counters"]
     assert counters['chat_turns_total{language="en"}'] == 2
     assert 'chat_stage_ms{stage="retrieve"}' in metrics["observations"]
+
+
+def test_source_snippets_never_carry_pii(chat_app: Flask) -> None:
+    # The quoted sentence can be clean while the snippet of the same source is not.
+    from app.engine.pipeline import ChatResult, SourceRef, TurnFlags
+
+    pipeline = chat_app.extensions["services"].pipeline
+    snippet = "For billing questions write to billing.desk@acme-robotics.example or call +33 4 72 10 20 30."
+    result = ChatResult(
+        "The support desk answers within two working days. [1]", "en", "en", "s", "",
+        [SourceRef("1:1", 1, "Support contact", snippet, 1.0, "en")], TurnFlags(),
+    )
+    pipeline._guard_output(result)
+    assert "billing.desk@acme-robotics.example" not in result.sources[0].snippet
+    assert "72 10 20 30" not in result.sources[0].snippet
+    assert result.flags.redacted is True

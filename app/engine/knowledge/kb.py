@@ -45,6 +45,8 @@ from app.engine.knowledge.tokenize import tokenize
 from app.storage.db import session_factory
 from app.storage.models import Document
 
+_GAUGE_REFRESH_SECONDS = 60.0
+
 
 @dataclass
 class ReindexReport:
@@ -262,8 +264,10 @@ class KnowledgeBase:
 
     def metrics(self) -> dict[str, float]:
         """Gauges for /metrics: stale documents, index age, cache hits/misses, index version."""
-        interval = self.settings.recheck_interval
-        if self._last_status is None or (interval > 0 and time.monotonic() - self._last_status_at > interval):
+        # Without a configured re-check interval the gauges still refresh, at most once a minute:
+        # a status read walks the sources, too slow for every scrape, but it must not go stale.
+        interval = self.settings.recheck_interval or _GAUGE_REFRESH_SECONDS
+        if self._last_status is None or time.monotonic() - self._last_status_at > interval:
             self.status()
         st = self._last_status
         assert st is not None
