@@ -90,8 +90,12 @@ def kb_bootstrap() -> None:
     click.echo(f"bundled guide ingested: {report.summary()}")
 
 
+_HIT_INTERNALS = frozenset({"text", "scan_signature", "scanned_text", "query_terms", "snippet_chars"})
+
+
 def _hit_json(hit: SearchHit) -> dict[str, Any]:
-    return {k: v for k, v in dataclasses.asdict(hit).items() if k != "text"}
+    fields = {k: v for k, v in dataclasses.asdict(hit).items() if k not in _HIT_INTERNALS}
+    return {**fields, "snippet": hit.snippet}
 
 
 @kb_cli.command("search")
@@ -146,7 +150,7 @@ def kb_reindex(full: bool) -> None:
     """Rebuild the derived indexes into a new version and switch to it atomically."""
     report = current_services().knowledge.reindex(full=full)
     click.echo(f"index version {report.version}: {report.reembedded_documents} documents re-embedded, "
-               f"{report.chunks} chunks, {report.seconds:.1f} s")
+               f"{report.chunks} chunks, {report.rescanned_chunks} rescanned, {report.seconds:.1f} s")
 
 
 @kb_cli.command("gaps")

@@ -25,7 +25,7 @@ from app.engine.language import LanguageDetector
 from app.engine.memory import ConversationStore
 from app.engine.messages import Messages
 from app.engine.pipeline import ChatComponents, ChatPipeline, TurnObserver
-from app.engine.safety import InjectionDetector, InputGuard, LeakGuard, Redactor, embed_canary
+from app.engine.safety import ChunkSanitiser, InjectionDetector, InputGuard, LeakGuard, Redactor, embed_canary
 from app.engine.smalltalk import SmallTalk
 from app.storage.db import make_engine
 
@@ -49,10 +49,21 @@ def deployment_canary(secret_key: str) -> str:
 
 def build_services(config: Config, instance_path: Path, observers: list[TurnObserver]) -> Services:
     engine = make_engine(database_url(config, instance_path))
-    knowledge = KnowledgeBase(config.retrieval, engine, instance_path / "index")
+    safety = config.safety
+    detector = InjectionDetector(threshold=safety.injection_threshold)
+    chunk_detector = (
+        detector if safety.chunk_injection_threshold == safety.injection_threshold
+        else InjectionDetector(threshold=safety.chunk_injection_threshold)
+    )
+    # Ingest stores each chunk's scan verdict, so chat turns need not scan what they retrieve.
+    scanner = ChunkSanitiser(chunk_detector)
+    knowledge = KnowledgeBase(config.retrieval, engine, instance_path / "index", scanner=scanner)
     memory = ConversationStore(engine)
     gaps = GapRecorder(engine)
-    pipeline = ChatPipeline(_components(config, knowledge, memory, gaps, engine, observers))
+    pipeline = ChatPipeline(
+        _components(config, knowledge, memory, gaps, engine, observers, detector,
+                    scanner if safety.scan_retrieved_chunks else None)
+    )
     return Services(engine, knowledge, pipeline, gaps, memory)
 
 
@@ -63,11 +74,12 @@ def _components(
     gaps: GapRecorder,
     engine: Engine,
     observers: list[TurnObserver],
+    detector: InjectionDetector,
+    chunk_scanner: ChunkSanitiser | None,
 ) -> ChatComponents:
     chat: ChatSettings = config.chat
     safety = config.safety
     messages = Messages.load(default_language=config.language.default_language)
-    detector = InjectionDetector(threshold=safety.injection_threshold)
     pseudonym_key = os.environ.get(safety.pseudonym_key_env, "") if safety.pseudonym_mode else ""
     persona = embed_canary(chat.persona, deployment_canary(config.security.secret_key))
     return ChatComponents(
@@ -76,10 +88,7 @@ def _components(
         messages=messages,
         smalltalk=SmallTalk(messages),
         input_guard=InputGuard(detector, max_chars=safety.max_input_chars, truncate=safety.truncate_long_input),
-        chunk_detector=(
-            detector if safety.chunk_injection_threshold == safety.injection_threshold
-            else InjectionDetector(threshold=safety.chunk_injection_threshold)
-        ),
+        chunk_scanner=chunk_scanner,
         reply_redactor=Redactor(person=False, street_address=False,
                                 entity_types=frozenset(chat.reply_entity_types)),
         storage_redactor=Redactor(person=safety.redact_person, street_address=safety.redact_street_address),
@@ -96,6 +105,5 @@ def _components(
         redaction_key=config.security.secret_key.encode(),
         pseudonym_key=pseudonym_key.encode() if pseudonym_key else None,
         redact_stored_turns=safety.redact_stored_turns,
-        scan_chunks=safety.scan_retrieved_chunks,
         observers=observers,
     )

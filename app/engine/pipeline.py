@@ -26,12 +26,11 @@ from app.engine.chat_settings import ChatSettings
 from app.engine.feedback import FeedbackLearner, FeedbackResult
 from app.engine.gaps import GapRecorder
 from app.engine.knowledge import KnowledgeBase, SearchHit
-from app.engine.knowledge.chunking import split_sentences
 from app.engine.language import LanguageDetector
 from app.engine.memory import ConversationStore, NewTurn, SessionState, StoredTurn, new_session_id
 from app.engine.messages import Messages
 from app.engine.query_context import focus, retrieval_query
-from app.engine.safety import InjectionDetector, InputGuard, LeakGuard, RedactionContext, Redactor, can_quote
+from app.engine.safety import ChunkSanitiser, InputGuard, LeakGuard, RedactionContext, Redactor, can_quote
 from app.engine.safety.redactor import PLACEHOLDER_RE
 from app.engine.smalltalk import SmallTalk
 from app.engine.stopwords import content_weights
@@ -110,7 +109,8 @@ class ChatComponents:
     messages: Messages
     smalltalk: SmallTalk
     input_guard: InputGuard
-    chunk_detector: InjectionDetector
+    # None turns the scan of retrieved chunks off (``safety.scan_retrieved_chunks``).
+    chunk_scanner: ChunkSanitiser | None
     reply_redactor: Redactor
     storage_redactor: Redactor
     leak_guard: LeakGuard
@@ -122,7 +122,6 @@ class ChatComponents:
     redaction_key: bytes = b""
     pseudonym_key: bytes | None = None
     redact_stored_turns: bool = True
-    scan_chunks: bool = True
     observers: list[TurnObserver] = field(default_factory=list)
 
 
@@ -315,18 +314,17 @@ class ChatPipeline:
 
     def _sanitise(self, hits: list[SearchHit]) -> tuple[list[SearchHit], int]:
         """Drop the sentences of retrieved chunks that carry injected instructions, keep the rest.
-        Chunks do not change within an index version, so each chunk is scanned once per process."""
-        if not self.c.scan_chunks:
+        The verdict stored at ingest is used when the same detector made it; otherwise each chunk
+        is scanned once per process (chunks do not change within an index version)."""
+        scanner = self.c.chunk_scanner
+        if scanner is None:
             return hits, 0
         clean, removed = [], 0
         for hit in hits:
-            key = (hit.chunk_id, hash(hit.text))
-            kept = self._chunk_scans.get(key)
-            if kept is None:
-                kept = self._scan_chunk(hit.text)
-                if len(self._chunk_scans) >= _CHUNK_SCAN_CACHE:
-                    self._chunk_scans.pop(next(iter(self._chunk_scans)))
-                self._chunk_scans[key] = kept
+            if hit.scan_signature == scanner.signature:
+                kept = hit.text if hit.scanned_text is None else hit.scanned_text
+            else:
+                kept = self._scan_once(scanner, hit)
             if kept != hit.text:
                 removed += 1
             if kept:
@@ -334,12 +332,15 @@ class ChatPipeline:
                 clean.append(hit)
         return clean, removed
 
-    def _scan_chunk(self, text: str) -> str:
-        detector = self.c.chunk_detector
-        if not detector.score(text).flagged:
-            return text
-        pieces = [sentence for line in text.splitlines() for sentence in split_sentences(line)]
-        return "\n".join(sentence for sentence in pieces if not detector.score(sentence).flagged)
+    def _scan_once(self, scanner: ChunkSanitiser, hit: SearchHit) -> str:
+        key = (hit.chunk_id, hash(hit.text))
+        kept = self._chunk_scans.get(key)
+        if kept is None:
+            kept = scanner.clean(hit.text)
+            if len(self._chunk_scans) >= _CHUNK_SCAN_CACHE:
+                self._chunk_scans.pop(next(iter(self._chunk_scans)))
+            self._chunk_scans[key] = kept
+        return kept
 
     def _guard_output(self, result: ChatResult) -> None:
         """Everything the caller sees (reply and source snippets) is leak-checked and redacted."""

@@ -67,6 +67,10 @@ class Chunk(Base):
     text: Mapped[str] = mapped_column(Text, nullable=False)
     language: Mapped[str] = mapped_column(String(16), nullable=False, default="und")
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The injection scan made at ingest: which detector judged the chunk, and the text left after
+    # dropping flagged sentences (NULL when nothing was flagged). Chat turns reuse the verdict.
+    scan_signature: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    scanned_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     document: Mapped[Document] = relationship(back_populates="chunks")
 

@@ -47,6 +47,9 @@ class ChunkRecord:
     tenant: str | None
     tags: list[str]
     metadata: dict[str, Any]
+    # The ingest-time injection scan (see ``scanning``): detector signature and cleaned text.
+    scan_signature: str = ""
+    scanned_text: str | None = None
 
 
 @dataclass

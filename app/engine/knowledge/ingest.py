@@ -27,6 +27,7 @@ from app.engine.knowledge.errors import IngestError, ParseError, UnsafePathError
 from app.engine.knowledge.index import ranking_text
 from app.engine.knowledge.language import detect_language
 from app.engine.knowledge.loaders import ParsedDocument, parse_file
+from app.engine.knowledge.scanning import ChunkScanner, scan_columns
 from app.engine.knowledge.settings import RetrievalSettings
 from app.storage.models import Chunk, Document
 
@@ -117,7 +118,7 @@ def _chunk(doc: ParsedDocument, settings: RetrievalSettings) -> list[str]:
 
 
 def _write_document(session: Session, p: _Pending, vectors: np.ndarray[Any, Any], doc_lang: str,
-                    tags: Sequence[str], sig: str, path: str) -> Document:
+                    tags: Sequence[str], sig: str, path: str, scanner: ChunkScanner | None) -> Document:
     langs = chunk_languages(p.pieces, doc_lang)
     row = p.existing or Document(source=p.doc.source)
     row.path = path
@@ -138,7 +139,7 @@ def _write_document(session: Session, p: _Pending, vectors: np.ndarray[Any, Any]
         session.flush()
     for pos, (text, vec, lang) in enumerate(zip(p.pieces, vectors, langs, strict=True)):
         session.add(Chunk(document_id=row.id, position=pos, text=text, language=lang,
-                          embedding=np.asarray(vec, dtype=np.float32).tobytes()))
+                          embedding=np.asarray(vec, dtype=np.float32).tobytes(), **scan_columns(scanner, text)))
     return row
 
 
@@ -169,6 +170,7 @@ def ingest_file(
     embedder: Embedder,
     report: IngestReport,
     progress: ProgressFn | None,
+    scanner: ChunkScanner | None = None,
 ) -> None:
     """Embed the new/changed documents of one file and write them in one transaction."""
     sig = signature(settings, embedder.name)
@@ -192,7 +194,7 @@ def ingest_file(
         vectors = embed_documents(pending, embedder, progress)
         # Embedding happened before any write, so the file's rows change in one short write burst.
         for p, vecs in zip(pending, vectors, strict=True):
-            _write_document(session, p, vecs, detect_language(p.doc.text), tags, sig, str(path))
+            _write_document(session, p, vecs, detect_language(p.doc.text), tags, sig, str(path), scanner)
             report.chunks += len(p.pieces)
             if p.existing is None:
                 report.added += 1
@@ -236,7 +238,7 @@ def elapsed_since(start: float) -> float:
 
 
 def reembed_documents(maker: sessionmaker[Session], ids: list[int], settings: RetrievalSettings,
-                      embedder: Embedder, batch: int = 64) -> int:
+                      embedder: Embedder, scanner: ChunkScanner | None = None, batch: int = 64) -> int:
     """Re-chunk stored bodies and re-embed them under the current settings; returns chunk count."""
     sig = signature(settings, embedder.name)
     total = 0
@@ -253,6 +255,6 @@ def reembed_documents(maker: sessionmaker[Session], ids: list[int], settings: Re
             vectors = embed_documents(pending, embedder, None)
             for p, vecs in zip(pending, vectors, strict=True):
                 assert p.existing is not None
-                _write_document(session, p, vecs, p.existing.language, (), sig, p.existing.path)
+                _write_document(session, p, vecs, p.existing.language, (), sig, p.existing.path, scanner)
                 total += len(p.pieces)
     return total

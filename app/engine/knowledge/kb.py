@@ -39,6 +39,7 @@ from app.engine.knowledge.index import (
 )
 from app.engine.knowledge.language import detect_language
 from app.engine.knowledge.rerank import Reranker, TermOverlapReranker
+from app.engine.knowledge.scanning import ChunkScanner, rescan_chunks
 from app.engine.knowledge.search import SearchHit, search_index
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.knowledge.tokenize import tokenize
@@ -54,14 +55,17 @@ class ReindexReport:
     reembedded_documents: int
     chunks: int
     seconds: float
+    rescanned_chunks: int = 0
 
 
 class KnowledgeBase:
     """Ingest, search, status and reindex over one database and one index directory."""
 
     def __init__(self, settings: RetrievalSettings, engine: Engine, index_dir: Path,
-                 embedder: Embedder | None = None, reranker: Reranker | None = None) -> None:
+                 embedder: Embedder | None = None, reranker: Reranker | None = None,
+                 scanner: ChunkScanner | None = None) -> None:
         self.settings = settings
+        self.scanner = scanner
         self.engine = engine
         self.index_dir = Path(index_dir)
         self._maker = session_factory(engine)
@@ -172,7 +176,8 @@ class KnowledgeBase:
         bar, tick = _progress(progress, total)
         try:
             for path, docs, fhash in parsed:
-                ing.ingest_file(self._maker, path, docs, fhash, tags, self.settings, self.embedder, report, tick)
+                ing.ingest_file(self._maker, path, docs, fhash, tags, self.settings, self.embedder, report, tick,
+                                self.scanner)
         finally:
             if bar is not None:
                 bar.close()
@@ -308,10 +313,12 @@ class KnowledgeBase:
         with self._maker() as session:
             stmt = select(Document.id) if full else select(Document.id).where(Document.index_signature != sig)
             ids = list(session.scalars(stmt))
-        chunks = ing.reembed_documents(self._maker, ids, self.settings, self.embedder)
+        chunks = ing.reembed_documents(self._maker, ids, self.settings, self.embedder, self.scanner)
+        # Chunks kept as they were may have been judged by another detector (or none) at ingest.
+        rescanned = rescan_chunks(self._maker, self.scanner) if self.scanner is not None else 0
         self._error = None
         version = self._bump_and_publish()
-        return ReindexReport(version, len(ids), chunks, round(time.perf_counter() - start, 3))
+        return ReindexReport(version, len(ids), chunks, round(time.perf_counter() - start, 3), rescanned)
 
 
 def _aware(value: datetime) -> datetime:

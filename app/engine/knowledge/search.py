@@ -8,6 +8,7 @@ filtered-out chunks never take a top-k slot. Raises ``ValueError`` for an unknow
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,6 @@ class SearchHit:
     document_id: int
     title: str
     text: str
-    snippet: str
     language: str
     score: float
     source: str
@@ -44,6 +44,16 @@ class SearchHit:
     # Raw signals for confidence decisions: cosine similarity and share of query terms in the chunk.
     dense_score: float = 0.0
     term_overlap: float = 0.0
+    # The ingest-time injection scan of the chunk (see ``scanning``).
+    scan_signature: str = ""
+    scanned_text: str | None = None
+    query_terms: frozenset[str] = frozenset()
+    snippet_chars: int = 240
+
+    @cached_property
+    def snippet(self) -> str:
+        """Made on first use: a chat turn ranks a pool of hits but shows only the few it cites."""
+        return snippet(self.text, set(self.query_terms), self.snippet_chars)
 
 
 def build_mask(index: LoadedIndex, filters: dict[str, Any] | None) -> Mask | None:
@@ -156,15 +166,17 @@ def search_index(
         closeness = np.clip(1.0 - (float(dense.max()) - dense) / settings.same_language_tolerance, 0.0, 1.0)
         fused = fused + settings.same_language_boost * closeness * (index.languages[rows] == lang)
     order = np.argsort(-fused, kind="stable")
+    active = reranker if settings.rerank_enabled else None
+    # Only candidates that can still reach the top k are built: each needs its chunk's terms.
+    depth = max(settings.rerank_depth, top_k) if active is not None else top_k
     candidates = [
         Candidate(int(rows[i]), float(fused[i]), index.records[rows[i]].title, index.records[rows[i]].text,
                   index.terms(int(rows[i])))
-        for i in order
+        for i in order[:depth]
     ]
-    if reranker is not None and settings.rerank_enabled:
-        depth = max(settings.rerank_depth, top_k)
-        candidates = reranker.rerank(query, candidates[:depth]) + candidates[depth:]
-    term_set = set(terms)
+    if active is not None:
+        candidates = active.rerank(query, candidates)
+    term_set = frozenset(terms)
     dense_by_row = dict(zip(rows.tolist(), dense.tolist(), strict=True))
     hits = []
     for cand in candidates[:top_k]:
@@ -176,7 +188,6 @@ def search_index(
                 document_id=rec.document_id,
                 title=rec.title,
                 text=rec.text,
-                snippet=snippet(rec.text, term_set, settings.snippet_chars),
                 language=rec.language,
                 score=round(cand.score, 6),
                 source=rec.source,
@@ -184,6 +195,10 @@ def search_index(
                 metadata=dict(rec.metadata, tags=list(rec.tags)),
                 dense_score=round(float(dense_by_row[cand.row]), 6),
                 term_overlap=round(overlap, 4),
+                scan_signature=rec.scan_signature,
+                scanned_text=rec.scanned_text,
+                query_terms=term_set,
+                snippet_chars=settings.snippet_chars,
             )
         )
     return hits

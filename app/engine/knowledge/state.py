@@ -79,12 +79,15 @@ def read_chunks(maker: sessionmaker[Session], dimension: int) -> tuple[list[Chun
     vectors: list[npt.NDArray[np.float32]] = []
     stmt = (
         select(Chunk.id, Chunk.text, Chunk.language, Chunk.embedding, Document.id, Document.title,
-               Document.source, Document.visibility, Document.tenant, Document.tags, Document.metadata_)
+               Document.source, Document.visibility, Document.tenant, Document.tags, Document.metadata_,
+               Chunk.scan_signature, Chunk.scanned_text)
         .join(Document, Chunk.document_id == Document.id)
         .order_by(Chunk.id)
     )
     with maker() as session:
-        for cid, text, lang, emb, did, title, source, vis, tenant, tags, meta in session.execute(stmt):
+        for cid, text, lang, emb, did, title, source, vis, tenant, tags, meta, scan_sig, scanned in session.execute(
+            stmt
+        ):
             vec = np.frombuffer(emb or b"", dtype=np.float32)
             if vec.shape[0] != dimension:
                 raise IndexMismatchError(
@@ -93,7 +96,7 @@ def read_chunks(maker: sessionmaker[Session], dimension: int) -> tuple[list[Chun
                 )
             vectors.append(vec)
             records.append(ChunkRecord(cid, did, title, text, lang, source, vis, tenant, list(tags or []),
-                                       dict(meta or {})))
+                                       dict(meta or {}), scan_sig or "", scanned))
     matrix = np.vstack(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32)
     return records, matrix.astype(np.float32)
 

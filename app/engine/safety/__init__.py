@@ -5,6 +5,7 @@ constructors. Errors raised on purpose derive from :class:`SafetyError`.
 """
 
 from app.engine.safety.access import can_quote, filter_quotable
+from app.engine.safety.chunk_scan import ChunkSanitiser
 from app.engine.safety.errors import InputTooLong, ModelArtifactError, SafetyError
 from app.engine.safety.findings import Finding
 from app.engine.safety.injection import InjectionDetector, InjectionVerdict, InputGuard
@@ -15,7 +16,7 @@ from app.engine.safety.redactor import RedactionContext, RedactionResult, Redact
 from app.engine.safety.settings import SafetySettings
 
 __all__ = [
-    "Finding", "InjectionDetector", "InjectionVerdict", "InputGuard", "InputTooLong", "LeakGuard",
+    "ChunkSanitiser", "Finding", "InjectionDetector", "InjectionVerdict", "InputGuard", "InputTooLong", "LeakGuard",
     "LeakVerdict", "ModelArtifactError", "PiiRedactingFilter", "RedactionContext", "RedactionResult",
     "Redactor", "SafetyError", "SafetySettings", "can_quote", "embed_canary", "filter_quotable",
     "new_canary", "normalize_input", "redact",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import itertools
 import math
 import re
@@ -286,6 +287,18 @@ def rule_hits(text: str) -> tuple[int, int]:
     return _count_hits(lowered, _JAILBREAK), _count_hits(lowered, _INJECTION)
 
 
+# Bump when the scoring logic changes in a way the weights and rule tables do not show.
+_SCORING_REVISION = 1
+
+
+def _signature(weights: npt.NDArray[np.float32], bias: float, threshold: float, use_rules: bool) -> str:
+    """Identity of a detector's verdicts: its weights, rules and threshold (stored verdicts of
+    another detector are not reused)."""
+    digest = hashlib.sha256(weights.tobytes())
+    digest.update(repr((_SCORING_REVISION, bias, threshold, use_rules, _JAILBREAK_RULES, _INJECTION_RULES)).encode())
+    return digest.hexdigest()[:32]
+
+
 class InjectionDetector:
     """Scores texts for prompt injection; the model is loaded in the constructor."""
 
@@ -300,6 +313,7 @@ class InjectionDetector:
             raise ModelArtifactError(f"injection model {model_path} has shape {self.weights.shape}")
         self.threshold = threshold
         self.use_rules = use_rules
+        self.signature = _signature(self.weights, self.bias, threshold, use_rules)
 
     def model_logit(self, text: str) -> float:
         """Largest model logit over the whole text and its sentences (appended payloads stand out)."""
