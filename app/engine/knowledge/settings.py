@@ -39,7 +39,7 @@ class RetrievalSettings:
     ann_expansion_search: int = 128
     rerank_enabled: bool = True
     rerank_depth: int = 20
-    rerank_weight: float = 0.1
+    rerank_weight: float = 0.2
     cache_size: int = 1024
     # How often (seconds) a process looks at the database index version.
     version_check_interval: float = 1.0
