@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import extensions
+from app.auth import init_authentication, quota_limits
 from app.chat.observer import MetricsAndLogObserver
 from app.config import load_config
 from app.engine.safety import PiiRedactingFilter, Redactor
@@ -61,7 +62,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
     init_request_id(app)  # before the limiter, so a 429 already carries a request id
-    extensions.limiter.init_app(app)
+    init_authentication(app)  # before the limiter, so quota key functions know the caller
+    extensions.limiter.init_app(app, quota_limits())
     extensions.cors.init_app(app, origins=config.security.cors_origins or [], expose_headers=["X-Request-ID"])
     extensions.metrics.init_app(app, build_metrics_store(config, instance_path), config.metrics.window_seconds)
     observer = MetricsAndLogObserver(config.chat.log_user_text, Redactor())
@@ -77,16 +79,19 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.admin.views import bp as admin_bp
     from app.chat.views import bp as chat_bp
     from app.health.views import bp as health_bp
     from app.metrics.views import bp as metrics_bp
+    from app.usage.views import bp as usage_bp
 
-    for blueprint in (health_bp, metrics_bp, chat_bp):
+    for blueprint in (health_bp, metrics_bp, chat_bp, usage_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_commands(app: Flask) -> None:
     from app.cli import config_cli, db_cli, eval_cli, kb_cli
+    from app.cli_access import audit_cli, tenants_cli, tokens_cli
 
-    for group in (config_cli, db_cli, kb_cli, eval_cli):
+    for group in (config_cli, db_cli, kb_cli, eval_cli, tenants_cli, tokens_cli, audit_cli):
         app.cli.add_command(group)

@@ -22,6 +22,8 @@ import yaml
 
 from app.config_schema import ConfigError as ConfigError
 from app.config_schema import build, coerce_text, merge, resolve_path, to_dict
+from app.engine.access.errors import InvalidQuota
+from app.engine.access.quota import parse_quota
 from app.engine.chat_settings import ChatSettings
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.language_settings import LanguageSettings
@@ -77,6 +79,23 @@ class RateLimitSection:
 
 
 @dataclass
+class AuthSection:
+    # Requests without a token: allowed (role user, no tenant, per-IP limits) or refused with 401.
+    # Off by default; the development and testing profiles turn it on.
+    allow_anonymous: bool = False
+    # How long a worker trusts a verified token before asking the database again (revocation delay).
+    token_cache_seconds: float = 5.0
+    # Quota of a tenant created without --quota (Flask-Limiter notation).
+    default_tenant_quota: str = "1000/day;60/minute"
+    # Quota of each anonymous client IP across all routes, on top of ratelimit.default per route.
+    anonymous_quota: str = "1000/hour"
+    # Who may read /metrics: "public", "user" or "admin".
+    metrics_access: Literal["public", "user", "admin"] = "admin"
+    upload_max_bytes: int = 1024 * 1024
+    upload_types: list[str] = field(default_factory=lambda: [".md", ".markdown", ".txt", ".html", ".htm", ".json"])
+
+
+@dataclass
 class LoggingSection:
     level: str = "INFO"
     dir: str = ""
@@ -109,6 +128,7 @@ class Config:
     server: ServerSection = field(default_factory=ServerSection)
     security: SecuritySection = field(default_factory=SecuritySection)
     ratelimit: RateLimitSection = field(default_factory=RateLimitSection)
+    auth: AuthSection = field(default_factory=AuthSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     metrics: MetricsSection = field(default_factory=MetricsSection)
     storage: StorageSection = field(default_factory=StorageSection)
@@ -127,10 +147,16 @@ class Config:
 
 
 PROFILE_LAYERS: dict[str, dict[str, Any]] = {
-    "development": {"app": {"debug": True}, "security": {"cors_origins": ["*"]}, "logging": {"level": "DEBUG"}},
+    "development": {
+        "app": {"debug": True},
+        "security": {"cors_origins": ["*"]},
+        "auth": {"allow_anonymous": True, "metrics_access": "public"},
+        "logging": {"level": "DEBUG"},
+    },
     "testing": {
         "app": {"testing": True},
         "security": {"cors_origins": ["*"]},
+        "auth": {"allow_anonymous": True, "metrics_access": "public"},
         "logging": {"level": "WARNING", "access_log": False},
     },
     "staging": {"security": {"hsts_enabled": True}},
@@ -166,6 +192,7 @@ def load_config(
         config.language.validate()
     except ValueError as exc:
         raise ConfigError([str(exc)]) from None
+    _validate_auth(config.auth)
     _resolve_derived(config)
     return config
 
@@ -219,6 +246,21 @@ def _nest(keys: list[str], value: Any) -> dict[str, Any]:
     return nested
 
 
+def _validate_auth(auth: AuthSection) -> None:
+    problems = []
+    for key in ("default_tenant_quota", "anonymous_quota"):
+        try:
+            parse_quota(getattr(auth, key))
+        except InvalidQuota as exc:
+            problems.append(f"auth.{key}: {exc}")
+    if auth.token_cache_seconds < 0:
+        problems.append("auth.token_cache_seconds: must be 0 or more")
+    if auth.upload_max_bytes <= 0:
+        problems.append("auth.upload_max_bytes: must be positive")
+    if problems:
+        raise ConfigError(problems)
+
+
 def _resolve_derived(config: Config) -> None:
     # An empty storage URI means "share limits through Redis when the deployment has Redis".
     if not config.ratelimit.storage_uri:
@@ -250,6 +292,8 @@ def production_problems(config: Config) -> list[str]:
         )
     if not config.security.hsts_enabled:
         problems.append("security.hsts_enabled: HSTS must be on in " + config.app.env)
+    if config.auth.allow_anonymous:
+        problems.append("auth.allow_anonymous: anonymous access must be off in " + config.app.env)
     return problems
 
 

@@ -8,7 +8,7 @@ exception text, file paths or SQL; unexpected exceptions are logged with their t
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import redis
 from flask import Flask, Response, jsonify
@@ -17,6 +17,7 @@ from limits.errors import StorageError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from app.engine.admin.errors import InvalidUpload, UnsupportedUpload, UploadTooLarge
 from app.engine.feedback import TurnNotFound
 from app.engine.knowledge.errors import KnowledgeError
 from app.engine.memory import SessionNotFound
@@ -32,6 +33,7 @@ class APIError(Exception):
     status = 400
     code = "bad_request"
     message = "The request could not be processed."
+    headers: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init__(self, message: str | None = None, errors: Any = None, status: int | None = None) -> None:
         super().__init__(message or self.message)
@@ -57,6 +59,30 @@ class NotFound(APIError):
     status = 404
     code = "not_found"
     message = "The resource was not found."
+
+
+class Unauthorized(APIError):
+    status = 401
+    code = "unauthorized"
+    message = "A valid API token is required: send Authorization: Bearer <token>."
+    headers = (("WWW-Authenticate", 'Bearer realm="chatbot"'),)
+
+
+class InvalidToken(Unauthorized):
+    message = "The API token is invalid, expired or revoked."
+    headers = (("WWW-Authenticate", 'Bearer realm="chatbot", error="invalid_token"'),)
+
+
+class Forbidden(APIError):
+    status = 403
+    code = "forbidden"
+    message = "This API token is not allowed to do that."
+
+
+class PayloadTooLarge(APIError):
+    status = 413
+    code = "payload_too_large"
+    message = "The request body is too large."
 
 
 class ServiceUnavailable(APIError):
@@ -101,7 +127,10 @@ def error_response(status: int, code: str, message: str, errors: Any = None) -> 
 
 
 def _handle_api_error(exc: APIError) -> Response:
-    return error_response(exc.status, exc.code, exc.message, exc.errors)
+    response = error_response(exc.status, exc.code, exc.message, exc.errors)
+    for name, value in exc.headers:
+        response.headers[name] = value
+    return response
 
 
 def validation_messages(exc: ValidationError) -> Any:
@@ -154,6 +183,9 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     SessionNotFound: (404, "not_found", "The session was not found."),
     TurnNotFound: (404, "not_found", "The turn was not found."),
     InputTooLong: (422, "validation_error", "The message is too long."),
+    UploadTooLarge: (413, "payload_too_large", "The uploaded file is larger than the configured limit."),
+    UnsupportedUpload: (415, "unsupported_media_type", "This file type cannot be uploaded."),
+    InvalidUpload: (422, "validation_error", "The uploaded file could not be parsed; check its encoding and format."),
     KnowledgeError: (503, "service_unavailable", "The knowledge base is not available right now."),
 }
 

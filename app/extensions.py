@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g
 from flask_cors import CORS
-from flask_limiter import Limiter
+from flask_limiter import ApplicationLimit, Limiter
 
 from app.observability.metrics_report import HTTP_LATENCY, HTTP_REQUESTS
 from app.observability.metrics_store import MetricsStore, MetricsStoreError
@@ -84,8 +84,10 @@ class AppScopedLimiter(Limiter):
     starts from a clean slate so every app (tests, the CLI, several factories) gets its own config.
     Route exemptions and decorated limits, recorded at import time, are kept."""
 
-    def init_app(self, app: Flask) -> None:
+    def init_app(self, app: Flask, application_limits: Sequence[ApplicationLimit] = ()) -> None:
+        """Bind to ``app``; ``application_limits`` apply across all non-exempt routes (quotas)."""
         self._swallow_errors = None
+        self._default_limits_exempt_when = None
         self._fail_on_first_breach = None
         self._headers_enabled = None
         self._key_prefix = ""
@@ -99,6 +101,7 @@ class AppScopedLimiter(Limiter):
         self.limit_manager.set_default_limits([])
         self.limit_manager.set_application_limits([])
         super().init_app(app)
+        self.limit_manager.set_application_limits([limit.bind(self) for limit in application_limits])
 
 
 limiter = AppScopedLimiter(key_func=client_address)

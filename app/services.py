@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app.config import Config, database_url
+from app.engine.access import AccessStore, AuditLog, TokenVerifier, derive_hash_key
+from app.engine.admin import ConversationAdmin, KnowledgeAdmin, UploadLimits
 from app.engine.answer import ExtractiveResponder
 from app.engine.chat_settings import ChatSettings
 from app.engine.feedback import AdaptSettings, FeedbackLearner
@@ -37,6 +39,11 @@ class Services:
     pipeline: ChatPipeline
     gaps: GapRecorder
     memory: ConversationStore
+    access: AccessStore
+    tokens: TokenVerifier
+    audit: AuditLog
+    kb_admin: KnowledgeAdmin
+    conversation_admin: ConversationAdmin
 
     def after_fork(self) -> None:
         self.engine.dispose(close=False)
@@ -64,7 +71,18 @@ def build_services(config: Config, instance_path: Path, observers: list[TurnObse
         _components(config, knowledge, memory, gaps, engine, observers, detector,
                     scanner if safety.scan_retrieved_chunks else None)
     )
-    return Services(engine, knowledge, pipeline, gaps, memory)
+    hash_key = derive_hash_key(config.security.secret_key)
+    access = AccessStore(engine, hash_key)
+    audit = AuditLog(engine)
+    auth = config.auth
+    return Services(
+        engine, knowledge, pipeline, gaps, memory,
+        access=access,
+        tokens=TokenVerifier(access.resolve, hash_key, auth.token_cache_seconds),
+        audit=audit,
+        kb_admin=KnowledgeAdmin(knowledge, audit, UploadLimits(auth.upload_max_bytes, tuple(auth.upload_types))),
+        conversation_admin=ConversationAdmin(memory, pipeline, audit),
+    )
 
 
 def _components(

@@ -12,6 +12,7 @@ from typing import Any
 import redis
 import sqlalchemy
 
+from app.auth.quotas import has_token
 from app.config import Config
 from app.engine.knowledge import KnowledgeBase
 from app.observability.metrics_store import MetricsStore, RedisMetricsStore, SqliteMetricsStore
@@ -35,6 +36,8 @@ def flask_settings(config: Config) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": limits.storage_uri,
         "RATELIMIT_KEY_PREFIX": limits.key_prefix,
         "RATELIMIT_DEFAULT": limits.default,
+        # The per-IP defaults are for anonymous callers; token callers have their quotas instead.
+        "RATELIMIT_DEFAULTS_EXEMPT_WHEN": has_token,
         "RATELIMIT_STRATEGY": limits.strategy,
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": fail_open,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.api import parse_json
+from app.auth import requires
 from app.storage.db import make_engine
 from app.storage.migrate import upgrade_database
 from tests.services import POSTGRES_URL, REDIS_URL
@@ -102,14 +104,17 @@ def add_probe_routes(app: Flask) -> Flask:
     bp = Blueprint("probe", __name__)
 
     @bp.get("/probe")
+    @requires("user")
     def probe() -> Response:
         return jsonify({"ok": True})
 
     @bp.post("/echo")
+    @requires("user")
     def echo() -> Response:
         return jsonify(parse_json(EchoSchema()))
 
     @bp.get("/boom")
+    @requires("user")
     def boom() -> Response:
         raise RuntimeError("secret detail /etc/passwd SELECT * FROM users")
 
@@ -152,3 +157,23 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def issue_token(app: Flask, tenant: str, role: str = "user", quota: str = "", tenant_quota: str = "",
+                expires_in: timedelta | None = None) -> str:
+    """A fresh token for ``tenant`` (created on first use) in ``app``'s database; returns the secret."""
+    access = app.extensions["services"].access
+    if access.tenant(tenant) is None:
+        access.create_tenant(tenant, tenant_quota)
+    _info, secret = access.create_token(tenant, role, expires_in, quota)
+    return str(secret)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin_token(app: Flask) -> str:
+    """An admin token of tenant ``acme`` in the ``app`` fixture."""
+    return issue_token(app, "acme", "admin")

@@ -115,6 +115,27 @@ def test_production_rejects_unsafe_settings(tmp_path: Path) -> None:
     assert "security.cors_origins" in problems
     assert "memory://" in problems
     assert "hsts" in problems
+    assert "auth.allow_anonymous" not in problems  # off by default in production
+
+
+def test_anonymous_access_is_a_production_problem(tmp_path: Path) -> None:
+    env = {
+        "APP_ENV": "staging",
+        "SECRET_KEY": STRONG_SECRET,
+        "CORS_ORIGINS": "https://chat.example",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "APP__AUTH__ALLOW_ANONYMOUS": "true",
+    }
+    assert production_problems(load_config(env, tmp_path)) == [
+        "auth.allow_anonymous: anonymous access must be off in staging"
+    ]
+    assert load_config({}, tmp_path).auth.allow_anonymous is True  # development
+    assert load_config({"APP_ENV": "production"}, tmp_path).auth.allow_anonymous is False
+
+
+def test_auth_quotas_are_validated(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"auth\.default_tenant_quota"):
+        load_config({"APP__AUTH__DEFAULT_TENANT_QUOTA": "lots"}, tmp_path)
 
 
 def test_production_accepts_safe_settings(tmp_path: Path) -> None:

@@ -5,22 +5,29 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
+from tests.conftest import bearer, issue_token
 from tests.services import gunicorn_server
 
 pytestmark = pytest.mark.slow
 
 
 def _get(url: str) -> int:
+    return _fetch(url)[0]
+
+
+def _fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return int(response.status)
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as response:
+            return int(response.status), dict(response.headers)
     except urllib.error.HTTPError as exc:
-        return exc.code
+        return exc.code, dict(exc.headers)
 
 
 def _metrics(base: str) -> dict[str, object]:
@@ -61,3 +68,23 @@ def test_redis_limit_is_exact_across_workers(tmp_path: Path, redis_url: str, red
         statuses = list(pool.map(lambda _: _get(base + "/info"), range(limit + 15)))
     assert statuses.count(200) == limit
     assert statuses.count(429) == 15
+
+
+def test_tenant_quota_is_exact_across_workers_on_redis(
+    tmp_path: Path, app_factory: Callable[..., Flask], redis_url: str, redis_prefix: str
+) -> None:
+    quota, sent = 5, 12
+    # The same instance folder (database) and secret key as the gunicorn workers below.
+    token = issue_token(app_factory(), "acme", tenant_quota=f"{quota}/minute")
+    env = {**_base_env(tmp_path), "RATELIMIT_STORAGE_URI": redis_url, "APP__RATELIMIT__KEY_PREFIX": redis_prefix}
+    with gunicorn_server(env) as base, ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: _fetch(base + "/usage", bearer(token)), range(sent)))
+        anonymous = _get(base + "/usage")
+    statuses = [status for status, _ in results]
+    assert statuses.count(200) == quota
+    assert statuses.count(429) == sent - quota
+    for status, headers in results:
+        if status == 429:
+            assert 0 < int(headers["Retry-After"]) <= 60
+            assert headers["X-RateLimit-Limit"] == str(quota) and headers["X-RateLimit-Remaining"] == "0"
+    assert anonymous == 200  # the tenant's quota is the tenant's, not the host's

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify
 from marshmallow import ValidationError
 
 from app.api import parse_json
+from app.auth.requires import requires
 from app.chat.schemas import (
     SESSION_ID,
     ChatRequestSchema,
@@ -24,6 +25,7 @@ bp = Blueprint("chat", __name__, url_prefix="/chat")
 
 
 @bp.post("")
+@requires("user")
 def chat() -> Response:
     body: dict[str, Any] = parse_json(ChatRequestSchema())
     result = current_services().pipeline.handle(
@@ -48,6 +50,7 @@ def chat() -> Response:
 
 
 @bp.post("/feedback")
+@requires("user")
 def feedback() -> Response:
     body: dict[str, Any] = parse_json(FeedbackRequestSchema())
     result = current_services().pipeline.rate(body["turn_id"], current_caller(), body["rating"], body["comment"])
@@ -59,6 +62,7 @@ def feedback() -> Response:
 
 
 @bp.get("/sessions/<session_id>")
+@requires("user")
 def session(session_id: str) -> Response:
     try:
         SESSION_ID(session_id)

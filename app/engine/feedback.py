@@ -117,6 +117,12 @@ class FeedbackLearner:
         limit = self._settings.max_boost
         return {doc: math.copysign(min(abs(v), limit), v) for doc, v in totals.items() if v != 0.0}
 
+    def forget(self, tenant: str) -> None:
+        """Drop the in-memory boosts of ``tenant`` so the next question reloads them."""
+        with self._lock:
+            for key in [k for k in self._tables if k[0] == tenant]:
+                del self._tables[key]
+
     def _table(self, tenant: str, dimension: int) -> _BoostTable:
         with self._lock:
             table = self._tables.setdefault((tenant, dimension), _BoostTable())

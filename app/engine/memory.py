@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.storage.conversation_models import ChatSession, ChatTurn
+from app.engine.gaps import question_key
+from app.storage.conversation_models import ChatFeedback, ChatSession, ChatTurn, KnowledgeGap, SourceBoost
 from app.storage.db import session_factory
 
 
@@ -58,6 +59,17 @@ class StoredTurn:
     sources: list[dict[str, Any]]
     flags: dict[str, bool]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionExport:
+    """A session as stored (already redacted), with the feedback given on its turns."""
+
+    session_id: str
+    language: str
+    created_at: datetime
+    turns: list[StoredTurn]
+    feedback: dict[str, tuple[str, str]]  # turn id -> (rating, comment)
 
 
 def new_session_id() -> str:
@@ -132,12 +144,51 @@ class ConversationStore:
                 for r in rows
             ]
 
+    def export(self, session_id: str, tenant: str) -> SessionExport:
+        turns = self.turns(session_id, tenant)  # raises SessionNotFound across tenants
+        with self._maker() as db:
+            session = db.get(ChatSession, session_id)
+            assert session is not None
+            rows = db.execute(
+                select(ChatFeedback.turn_id, ChatFeedback.rating, ChatFeedback.comment)
+                .where(ChatFeedback.turn_id.in_([t.turn_id for t in turns]))
+            ).all()
+            return SessionExport(session.id, session.language, session.created_at, turns,
+                                 {row[0]: (row[1], row[2]) for row in rows})
+
     def erase(self, session_id: str, tenant: str) -> bool:
-        """Delete the session, its turns and (by cascade) their feedback; True if it existed."""
+        """Delete the session with everything derived from it, in one transaction: its turns, their
+        feedback and the source boosts learned from that feedback, and its share of the knowledge
+        gaps. Explicit deletes rather than foreign-key cascades, which SQLite only honours with a
+        pragma. True if the session existed for ``tenant``."""
         with self._maker.begin() as db:
             session = db.get(ChatSession, session_id)
             if session is None or session.tenant != tenant:
                 return False
+            turns = db.execute(
+                select(ChatTurn.id, ChatTurn.user_text, ChatTurn.flags).where(ChatTurn.session_id == session_id)
+            ).all()
+            turn_ids = [row[0] for row in turns]
+            if turn_ids:
+                db.execute(delete(SourceBoost).where(SourceBoost.turn_id.in_(turn_ids)))
+                db.execute(delete(ChatFeedback).where(ChatFeedback.turn_id.in_(turn_ids)))
+            _forget_gaps(db, tenant, [row[1] for row in turns if (row[2] or {}).get("fallback")])
             db.execute(delete(ChatTurn).where(ChatTurn.session_id == session_id))
             db.delete(session)
         return True
+
+
+def _forget_gaps(db: Session, tenant: str, questions: list[str]) -> None:
+    """Take the session's unanswered questions back out of the gap counts (stored with the same
+    redacted text as the turns, hence the same key)."""
+    for question in questions:
+        key = question_key(question)
+        gap = db.scalars(
+            select(KnowledgeGap).where(KnowledgeGap.tenant == tenant, KnowledgeGap.question_key == key)
+        ).first()
+        if gap is None:
+            continue
+        if gap.count <= 1:
+            db.delete(gap)
+        else:
+            gap.count -= 1

@@ -220,6 +220,15 @@ class ChatPipeline:
     def session_turns(self, session_id: str, caller: Caller) -> list[StoredTurn]:
         return self.c.memory.turns(session_id, caller.tenant)
 
+    def erase_session(self, session_id: str, tenant: str) -> bool:
+        """Erase a session everywhere this process keeps it: the database (turns, feedback, boosts,
+        gaps) and the caches that may hold its questions' text."""
+        erased = self.c.memory.erase(session_id, tenant)
+        if erased:
+            self.c.knowledge.clear_caches()
+            self.c.feedback.forget(tenant)
+        return erased
+
     # ---- stages --------------------------------------------------------------------------------
 
     def _answer(
@@ -273,6 +282,10 @@ class ChatPipeline:
         if query != focus(searchable, s.query_max_chars) and state is not None and state.last_query_vector:
             vector = _blend(vector, np.frombuffer(state.last_query_vector, dtype=np.float32))
         filters = dict(request.filters or {})
+        # Set, never merged: whatever the request says, a caller sees its tenant's documents and the
+        # shared ones (tenant NULL/""). Being part of the filters, the tenant is part of the
+        # search mask and of the query-result cache key.
+        filters["tenant"] = sorted({"", request.caller.tenant})
         if not can_quote("internal", request.caller.roles):
             filters["visibility"] = "public"
         pool = c.knowledge.search(query, lang=language, top_k=max(s.confidence_pool, s.top_k), filters=filters,

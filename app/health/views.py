@@ -6,6 +6,7 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from app.auth.requires import requires
 from app.extensions import limiter
 from app.health.schemas import HealthSchema, InfoSchema, ReadySchema
 from app.readiness import run_checks
@@ -16,6 +17,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/health")
 @limiter.exempt
+@requires("public")
 def health() -> Response:
     body = {
         "status": "ok",
@@ -27,6 +29,7 @@ def health() -> Response:
 
 @bp.get("/ready")
 @limiter.exempt
+@requires("public")
 def ready() -> tuple[Response, int]:
     ok, results = run_checks(current_app.extensions["readiness"])
     body = ReadySchema().dump({"status": "ok" if ok else "unavailable", "checks": results})
@@ -34,6 +37,7 @@ def ready() -> tuple[Response, int]:
 
 
 @bp.get("/info")
+@requires("public")
 def info() -> Response:
     """Service name and version; subject to the default rate limits, unlike the probes above."""
     config = current_config()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from app.auth.requires import requires
 from app.extensions import limiter, metrics
 from app.observability.metrics_report import json_report, prometheus_text
 
@@ -22,6 +23,7 @@ def _wants_prometheus() -> bool:
 
 @bp.get("/metrics")
 @limiter.exempt
+@requires("metrics")
 def metrics_endpoint() -> Response:
     counters, observations, gauges, window = metrics.snapshot()
     if _wants_prometheus():

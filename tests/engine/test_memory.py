@@ -41,3 +41,39 @@ def test_erase_removes_everything(engine: Engine) -> None:
     assert store.erase("s2", "") is True
     assert store.load("s2", "", 5) is None
     assert store.erase("s2", "") is False
+
+
+def test_erase_takes_feedback_boosts_and_gaps_with_it(engine: Engine) -> None:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from app.engine.feedback import AdaptSettings, FeedbackLearner
+    from app.engine.gaps import GapRecorder
+    from app.storage.conversation_models import ChatFeedback, ChatTurn, KnowledgeGap, SourceBoost
+    from app.storage.models import Document
+
+    with Session(engine) as db, db.begin():
+        doc = Document(source="s", path="p", title="t", body="b", content_hash="h")
+        db.add(doc)
+        db.flush()
+        doc_id = doc.id
+    store, gaps = ConversationStore(engine), GapRecorder(engine)
+    answered = NewTurn("what is x", "x is y", "en", [{"document_id": doc_id}], {"fallback": False},
+                       query_embedding=b"\0" * 16)
+    store.append("s3", "acme", answered, "en", {})
+    store.append("s3", "acme", _turn("unknown thing"), "en", {})
+    store.append("s3", "acme", NewTurn("mars weather", "?", "en", [], {"fallback": True}), "en", {})
+    store.append("other", "acme", NewTurn("mars weather", "?", "en", [], {"fallback": True}), "en", {})
+    gaps.record("acme", "en", "mars weather")
+    gaps.record("acme", "en", "mars weather")
+    FeedbackLearner(engine, AdaptSettings()).rate(answered.turn_id, "acme", "up", "nice")
+
+    assert store.erase("s3", "other-tenant") is False
+    assert store.erase("s3", "acme") is True
+    with Session(engine) as db:
+        assert db.scalar(select(func.count()).select_from(ChatTurn).where(ChatTurn.session_id == "s3")) == 0
+        assert db.scalar(select(func.count()).select_from(ChatFeedback)) == 0
+        assert db.scalar(select(func.count()).select_from(SourceBoost)) == 0
+        (gap,) = db.scalars(select(KnowledgeGap)).all()
+    assert gap.count == 1  # the other session's question stays counted
+    assert len(store.turns("other", "acme")) == 1

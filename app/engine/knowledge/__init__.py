@@ -13,14 +13,16 @@ from app.engine.knowledge.errors import (
     UnsafePathError,
 )
 from app.engine.knowledge.ingest import IngestReport
-from app.engine.knowledge.kb import KnowledgeBase, ReindexReport
+from app.engine.knowledge.kb import DocumentInfo, KnowledgeBase, ReindexReport
 from app.engine.knowledge.rerank import Candidate, NoopReranker, Reranker, TermOverlapReranker
 from app.engine.knowledge.search import SearchHit
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.knowledge.state import KBStatus, StaleDocument
+from app.engine.knowledge.uploads import Upload
 
 __all__ = [
     "Candidate",
+    "DocumentInfo",
     "Embedder",
     "HashingEmbedder",
     "IndexMismatchError",
@@ -40,5 +42,6 @@ __all__ = [
     "StaleDocument",
     "TermOverlapReranker",
     "UnsafePathError",
+    "Upload",
     "make_embedder",
 ]

@@ -100,7 +100,8 @@ class LoadedIndex:
             elif name == "visibility":
                 mask = np.fromiter((r.visibility == value for r in self.records), bool, self.size)
             elif name == "tenant":
-                mask = np.fromiter((r.tenant == value for r in self.records), bool, self.size)
+                # NULL and "" both mean "shared by every tenant".
+                mask = np.fromiter(((r.tenant or "") == value for r in self.records), bool, self.size)
             elif name == "document_id":
                 mask = np.fromiter((str(r.document_id) == value for r in self.records), bool, self.size)
             else:

@@ -118,10 +118,12 @@ def _chunk(doc: ParsedDocument, settings: RetrievalSettings) -> list[str]:
 
 
 def _write_document(session: Session, p: _Pending, vectors: np.ndarray[Any, Any], doc_lang: str,
-                    tags: Sequence[str], sig: str, path: str, scanner: ChunkScanner | None) -> Document:
+                    tags: Sequence[str], sig: str, path: str, tenant: str | None,
+                    scanner: ChunkScanner | None) -> Document:
     langs = chunk_languages(p.pieces, doc_lang)
     row = p.existing or Document(source=p.doc.source)
     row.path = path
+    row.tenant = tenant or None
     row.title = p.doc.title[:512]
     row.body = p.doc.text
     row.language = doc_lang
@@ -170,9 +172,12 @@ def ingest_file(
     embedder: Embedder,
     report: IngestReport,
     progress: ProgressFn | None,
+    tenant: str | None = None,
     scanner: ChunkScanner | None = None,
-) -> None:
-    """Embed the new/changed documents of one file and write them in one transaction."""
+) -> list[int]:
+    """Embed the new/changed documents of one file and write them in one transaction.
+
+    Returns the ids of the file's documents (written or unchanged); ``tenant`` None is shared."""
     sig = signature(settings, embedder.name)
     with maker.begin() as session:
         existing = {
@@ -180,10 +185,13 @@ def ingest_file(
             for d in session.scalars(select(Document).where(Document.source.in_([d.source for d in docs])))
         }
         pending = []
+        ids: list[int] = []
         for doc in docs:
             chash = content_hash(doc, tags)
             old = existing.get(doc.source)
-            if old is not None and old.content_hash == chash and old.index_signature == sig:
+            if (old is not None and old.content_hash == chash and old.index_signature == sig
+                    and old.tenant == (tenant or None)):
+                ids.append(old.id)
                 if old.file_hash != file_hash:
                     old.file_hash = file_hash
                 report.skipped += 1
@@ -194,12 +202,15 @@ def ingest_file(
         vectors = embed_documents(pending, embedder, progress)
         # Embedding happened before any write, so the file's rows change in one short write burst.
         for p, vecs in zip(pending, vectors, strict=True):
-            _write_document(session, p, vecs, detect_language(p.doc.text), tags, sig, str(path), scanner)
+            row = _write_document(session, p, vecs, detect_language(p.doc.text), tags, sig, str(path), tenant,
+                                  scanner)
+            ids.append(row.id)
             report.chunks += len(p.pieces)
             if p.existing is None:
                 report.added += 1
             else:
                 report.updated += 1
+    return ids
 
 
 def parse_path(path: Path) -> tuple[list[ParsedDocument], str]:
@@ -223,6 +234,14 @@ def prune_missing(maker: sessionmaker[Session], roots: Sequence[Path], seen: set
                     session.delete(row)
                     removed += 1
     return removed
+
+
+# Documents uploaded through the admin API have no file behind them; their path starts with this.
+UPLOAD_SCHEME = "upload:"
+
+
+def is_upload(path: str) -> bool:
+    return path.startswith(UPLOAD_SCHEME)
 
 
 def file_hash_of(path: str) -> str | None:
@@ -255,6 +274,7 @@ def reembed_documents(maker: sessionmaker[Session], ids: list[int], settings: Re
             vectors = embed_documents(pending, embedder, None)
             for p, vecs in zip(pending, vectors, strict=True):
                 assert p.existing is not None
-                _write_document(session, p, vecs, p.existing.language, (), sig, p.existing.path, scanner)
+                _write_document(session, p, vecs, p.existing.language, (), sig, p.existing.path, p.existing.tenant,
+                                scanner)
                 total += len(p.pieces)
     return total

@@ -9,6 +9,7 @@ Raises ``IngestError``/``UnsafePathError`` from ``ingest``, ``IndexMismatchError
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import threading
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, or_, select
 
 from app.engine.knowledge import ingest as ing
 from app.engine.knowledge import state
@@ -43,6 +44,7 @@ from app.engine.knowledge.scanning import ChunkScanner, rescan_chunks
 from app.engine.knowledge.search import SearchHit, search_index
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.knowledge.tokenize import tokenize
+from app.engine.knowledge.uploads import Upload, parse_upload, upload_source
 from app.storage.db import session_factory
 from app.storage.models import Document
 
@@ -177,7 +179,7 @@ class KnowledgeBase:
         try:
             for path, docs, fhash in parsed:
                 ing.ingest_file(self._maker, path, docs, fhash, tags, self.settings, self.embedder, report, tick,
-                                self.scanner)
+                                scanner=self.scanner)
         finally:
             if bar is not None:
                 bar.close()
@@ -187,6 +189,48 @@ class KnowledgeBase:
         report.index_version = self._bump_and_publish() if report.changed else self._current_version()
         report.seconds = ing.elapsed_since(start)
         return report
+
+    def ingest_upload(self, upload: Upload, tenant: str | None, tags: Sequence[str] = ()) -> tuple[
+        ing.IngestReport, list[int]
+    ]:
+        """Ingest uploaded bytes for ``tenant`` (None: shared); returns the report and document ids.
+        Raises ``ParseError`` for malformed or unsupported content."""
+        start = time.perf_counter()
+        report = ing.IngestReport()
+        source = upload_source(tenant or "", upload.name)
+        docs = parse_upload(upload, source)
+        ids = ing.ingest_file(self._maker, Path(source), docs, hashlib.sha256(upload.data).hexdigest(), tags,
+                              self.settings, self.embedder, report, None, tenant=tenant,
+                              scanner=self.scanner)
+        report.index_version = self._bump_and_publish() if report.changed else self._current_version()
+        report.seconds = ing.elapsed_since(start)
+        return report, ids
+
+    def documents(self, tenant: str | None) -> list[DocumentInfo]:
+        """Documents owned by ``tenant`` (None or "": the shared ones), newest first."""
+        with self._maker() as session:
+            rows = session.execute(
+                select(Document.id, Document.title, Document.source, Document.language, Document.visibility,
+                       Document.tags, Document.created_at, Document.updated_at)
+                .where(_owned_by(tenant)).order_by(Document.id.desc())
+            ).all()
+        return [DocumentInfo(r[0], r[1], r[2], r[3], r[4], list(r[5] or []), _aware(r[6]), _aware(r[7]))
+                for r in rows]
+
+    def delete_document(self, document_id: int, tenant: str | None) -> bool:
+        """Delete one of ``tenant``'s documents (chunks and learned boosts go with it); False if none."""
+        with self._maker.begin() as session:
+            row = session.scalars(select(Document).where(Document.id == document_id, _owned_by(tenant))).first()
+            if row is None:
+                return False
+            session.delete(row)
+        self._bump_and_publish()
+        return True
+
+    def clear_caches(self) -> None:
+        """Forget cached query results and query vectors (they hold question text)."""
+        self.cache.clear()
+        self._vectors.clear()
 
     def _prune(self, roots: list[Path], seen: set[str], protected: set[str]) -> int:
         with self._maker.begin() as session:
@@ -323,6 +367,24 @@ class KnowledgeBase:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _owned_by(tenant: str | None) -> ColumnElement[bool]:
+    if not tenant:
+        return or_(Document.tenant.is_(None), Document.tenant == "")
+    return Document.tenant == tenant
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: int
+    title: str
+    source: str
+    language: str
+    visibility: str
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
 
 
 def _progress(progress: bool | Callable[[int], None], total: int) -> tuple[Any, Callable[[int], None] | None]:

@@ -71,7 +71,8 @@ def build_mask(index: LoadedIndex, filters: dict[str, Any] | None) -> Mask | Non
         for item in values:
             field_mask |= index.field_mask(name, str(item))
         mask &= field_mask
-    return mask
+    # A filter that excludes nothing (one tenant, everything shared) must not cost a masked search.
+    return None if mask.all() else mask
 
 
 def _minmax(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.engine.knowledge.errors import IndexMismatchError
 from app.engine.knowledge.index import ChunkRecord
-from app.engine.knowledge.ingest import file_hash_of
+from app.engine.knowledge.ingest import file_hash_of, is_upload
 from app.storage.models import Chunk, Document, IndexState
 
 
@@ -108,6 +108,11 @@ def find_stale(session: Session, current_signature: str) -> list[StaleDocument]:
     rows = session.execute(select(Document.id, Document.source, Document.path, Document.file_hash,
                                   Document.index_signature).order_by(Document.id))
     for did, source, path, fhash, sig in rows:
+        if is_upload(path):
+            # Uploaded content lives only in the database: it can be stale by settings, never by source.
+            if sig != current_signature:
+                stale.append(StaleDocument(did, source, "ingested under other chunking or model settings"))
+            continue
         if path not in hashes:
             hashes[path] = file_hash_of(path)
         current = hashes[path]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from app.storage import conversation_models  # noqa: F401  (registers the chat tables)
+from app.storage import access_models, conversation_models  # noqa: F401  (registers their tables)
 from app.storage.db import make_engine
 from app.storage.models import Base
 

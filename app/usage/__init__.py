@@ -1,0 +1,1 @@
+"""GET /usage: the caller's own quotas, used and remaining per window."""

@@ -1,0 +1,72 @@
+"""The per-process token cache: bounded staleness, nothing cached for invalid tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from app.engine.access import Principal, TokenVerifier, derive_hash_key
+
+KEY = derive_hash_key("k" * 40)
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.valid: dict[str, Principal] = {}
+        self.calls = 0
+
+    def resolve(self, presented: str) -> Principal | None:
+        self.calls += 1
+        return self.valid.get(presented)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_valid_tokens_are_cached_for_the_ttl_only() -> None:
+    store, clock = FakeStore(), Clock()
+    store.valid["t"] = Principal(1, "acme", "user")
+    verifier = TokenVerifier(store.resolve, KEY, ttl_seconds=5, monotonic=clock)
+    assert verifier.verify("t") is not None and verifier.verify("t") is not None
+    assert store.calls == 1
+    del store.valid["t"]  # revoked in the database
+    clock.now += 4.9
+    assert verifier.verify("t") is not None
+    clock.now += 0.2
+    assert verifier.verify("t") is None
+    assert store.calls == 2
+
+
+def test_ttl_zero_asks_the_database_every_time() -> None:
+    store = FakeStore()
+    store.valid["t"] = Principal(1, "acme", "user")
+    verifier = TokenVerifier(store.resolve, KEY, ttl_seconds=0)
+    for _ in range(3):
+        assert verifier.verify("t") is not None
+    assert store.calls == 3
+
+
+def test_invalid_tokens_are_not_cached() -> None:
+    store = FakeStore()
+    verifier = TokenVerifier(store.resolve, KEY, ttl_seconds=60)
+    assert verifier.verify("new") is None
+    store.valid["new"] = Principal(2, "acme", "user")
+    assert verifier.verify("new") is not None
+
+
+def test_a_cached_token_that_expires_is_refused_at_once() -> None:
+    store = FakeStore()
+    soon = datetime.now(UTC) + timedelta(milliseconds=50)
+    store.valid["t"] = Principal(1, "acme", "user", expires_at=soon)
+    verifier = TokenVerifier(store.resolve, KEY, ttl_seconds=3600)
+    assert verifier.verify("t") is not None
+    store.valid["t"] = Principal(1, "acme", "user", expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    while datetime.now(UTC) <= soon:
+        pass
+    assert store.calls == 1
+    verifier.verify("t")
+    assert store.calls == 2  # expired locally, so the database was asked again
