@@ -1,11 +1,13 @@
 """Thread-safe LRU cache of query results keyed by normalised query, filters and index version.
 
-A version change simply makes old keys unreachable; ``clear`` drops them eagerly on reindex.
-Hit/miss counters feed ``/metrics``. Raises nothing.
+Keys are digests, never question text: a conversation erased through the admin API must not live
+on in any worker's cache. A version change simply makes old keys unreachable; ``clear`` drops
+them eagerly on reindex. Hit/miss counters feed ``/metrics``. Raises nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import OrderedDict
@@ -17,7 +19,11 @@ T = TypeVar("T")
 
 
 def cache_key(query: str, lang: str | None, top_k: int, filters: dict[str, Any] | None, version: int) -> str:
-    return json.dumps([normalise(query), lang, top_k, filters or {}, version], sort_keys=True, default=str)
+    return text_key(json.dumps([normalise(query), lang, top_k, filters or {}, version], sort_keys=True, default=str))
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class QueryCache(Generic[T]):

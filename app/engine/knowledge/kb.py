@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, Engine, or_, select
 
 from app.engine.knowledge import ingest as ing
 from app.engine.knowledge import state
-from app.engine.knowledge.cache import QueryCache, cache_key
+from app.engine.knowledge.cache import QueryCache, cache_key, text_key
 from app.engine.knowledge.chunking import chunk_text
 from app.engine.knowledge.embedder import Embedder, make_embedder
 from app.engine.knowledge.errors import IndexMismatchError, IndexNotReadyError, KnowledgeError, ParseError
@@ -228,7 +228,7 @@ class KnowledgeBase:
         return True
 
     def clear_caches(self) -> None:
-        """Forget cached query results and query vectors (they hold question text)."""
+        """Forget cached query results and query vectors (keyed by digests of question text)."""
         self.cache.clear()
         self._vectors.clear()
 
@@ -255,11 +255,12 @@ class KnowledgeBase:
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:
         """The query vector, for callers that reuse it (memory, feedback) and pass it back to search.
         Cached: repeated questions (FAQ traffic) skip the model, the one costly step of a turn."""
-        cached = self._vectors.get(text)
+        key = text_key(text)
+        cached = self._vectors.get(key)
         if cached is not None:
             return cached
         vector = self.embedder.embed_query(text)
-        self._vectors.put(text, vector)
+        self._vectors.put(key, vector)
         return vector
 
     def search(self, query: str, *, lang: str | None = None, top_k: int | None = None,

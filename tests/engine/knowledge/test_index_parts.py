@@ -62,3 +62,8 @@ def test_cache_counts_and_evicts() -> None:
     cache.put(k3, 3)
     assert cache.get(k1) is None and cache.get(k3) == 3
     assert cache.stats()["hits"] == 1 and cache.stats()["misses"] == 2
+
+
+def test_cache_keys_never_hold_question_text() -> None:
+    key = cache_key("When does my order to jane.doe@example.com ship?", "en", 5, None, 1)
+    assert "jane" not in key and "ship" not in key and len(key) == 64
