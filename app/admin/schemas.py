@@ -61,6 +61,7 @@ class ReindexResultSchema(Schema):
     version = fields.Integer(required=True)
     reembedded_documents = fields.Integer(required=True)
     chunks = fields.Integer(required=True)
+    rescanned_chunks = fields.Integer(required=True)
     seconds = fields.Float(required=True)
     request_id = fields.String(required=True)
 

@@ -172,6 +172,7 @@ def test_reindex_and_status(admin_app: Flask, tokens: dict[str, str]) -> None:
     before = status["index_version"]
     report = client.post("/admin/kb/reindex", json={"full": True}, headers=headers).get_json()
     assert report["version"] == before + 1 and report["reembedded_documents"] == 1
+    assert report["rescanned_chunks"] == 0  # uploads are scanned as they are written
     assert client.post("/admin/kb/reindex", headers=headers).status_code == 200
     assert client.get("/admin/kb/status", headers=bearer(tokens["globex_admin"])).get_json()["documents"] == 0
     bad = client.post("/admin/kb/reindex", json={"full": "often"}, headers=headers)
