@@ -31,6 +31,10 @@ class ChatSettings:
     confidence_pool: int = 20
     answer_sentences: int = 2
     answer_passages: int = 4
+    # Same-language answer sentences too close to call by shared words are compared by meaning: at
+    # most this many, each a sentence embedding (~10-30 ms on one core, on roughly a quarter of the
+    # turns; cached by sentence). 0 keeps the lexical choice and that cost off.
+    answer_close_calls: int = 2
     # Entity types masked in replies. Names and addresses in public knowledge are the point of an
     # answer ("who won the 2015 final?"), so they are masked in stored turns and logs but not here.
     reply_entity_types: list[str] = field(
