@@ -113,7 +113,7 @@ def _components(
         leak_guard=LeakGuard(deployment_canary(config.security.secret_key), persona=persona,
                              secrets=config.secrets(), ngram_words=safety.leak_ngram_words),
         knowledge=knowledge,
-        responder=ExtractiveResponder(chat.answer_sentences, chat.answer_passages),
+        responder=ExtractiveResponder(chat.answer_sentences, chat.answer_passages, chat.answer_close_calls),
         memory=memory,
         feedback=FeedbackLearner(
             engine,

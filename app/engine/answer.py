@@ -17,6 +17,7 @@ from typing import Protocol
 
 from app.engine.knowledge.chunking import split_sentences
 from app.engine.knowledge.tokenize import tokenize
+from app.engine.stemming import stem
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Responder(Protocol):
         passages: list[Passage],
         term_weights: Mapping[str, float] | None = None,
         similarity: SentenceSimilarity | None = None,
+        language: str | None = None,
     ) -> ComposedAnswer: ...
 
 
@@ -56,6 +58,7 @@ class _Sentence:
     position: int
     text: str
     tokens: frozenset[str]
+    language: str
 
 
 _TITLE_LINE = re.compile(r"^\s*#+\s.*$", re.MULTILINE)
@@ -69,14 +72,28 @@ _NUMERIC_QUESTION = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _MAX_SEMANTIC_SENTENCES = 12
+# Same-language answers: sentences scoring at least this share of the best lexical score are too close
+# for word counts to tell apart, and are read by meaning. On XQuAD (12 languages) results hardly moved
+# for shares of 0.5-0.8 and 2-6 sentences read; reading wider did not help.
+_CLOSE_CALL = 0.7
+# e5 similarities are compressed: 0.02 of cosine is as telling as the whole lexical score of a close call.
+_SIMILARITY_SCALE = 0.02
+# Thai fragments are joined into units of about this many characters (replies as long as in other languages).
+_THAI_UNIT = 100
+_THAI_END = re.compile(r"[\u0e00-\u0e7f]$")
+_THAI_START = re.compile(r"[\u0e00-\u0e7f]")
 
 
 class ExtractiveResponder:
     """Picks answer sentences by question-term overlap, weighted by rarity and passage rank."""
 
-    def __init__(self, max_sentences: int = 2, max_passages: int = 3) -> None:
+    def __init__(self, max_sentences: int = 2, max_passages: int = 3, close_calls: int = 0) -> None:
+        """``close_calls``: at most this many same-language sentences whose lexical scores are too
+        close to call are compared by meaning (each costs a sentence embedding, ~10-30 ms on one
+        core); below 2 the lexical order stands."""
         self._max_sentences = max_sentences
         self._max_passages = max_passages
+        self._close_calls = close_calls
 
     def compose(
         self,
@@ -84,10 +101,13 @@ class ExtractiveResponder:
         passages: list[Passage],
         term_weights: Mapping[str, float] | None = None,
         similarity: SentenceSimilarity | None = None,
+        language: str | None = None,
     ) -> ComposedAnswer:
         """``term_weights``: how telling each question word is (corpus IDF); local rarity otherwise.
-        ``similarity``: semantic similarity of sentences to the question, for when the question and
-        the passage share no words (a German question answered from an English passage)."""
+        ``similarity``: semantic similarity of sentences to the question (costly: called only when
+        needed). It reads the top passage when that is in another ``language`` than the question's
+        (a German question answered from an English passage), and decides between the sentences
+        whose word overlap is too close to call."""
         if not passages:
             return ComposedAnswer("", [])
         used = passages[: self._max_passages]
@@ -107,12 +127,15 @@ class ExtractiveResponder:
             id(s): _score(s, question_terms, _untopical(weights, topic[s.passage]), wants_number, priors[s.passage])
             for s in sentences
         }
-        if similarity is not None:
+        across = language is not None and used[0].language != language
+        if similarity is not None and across:
             # Across languages only the top passage is read, by meaning; its rank already says it is the one.
             sentences = [s for s in sentences if s.passage == 0][:_MAX_SEMANTIC_SENTENCES]
             for sentence, value in zip(sentences, similarity([s.text for s in sentences]), strict=True):
                 scores[id(sentence)] = value
         scored = sorted(sentences, key=lambda s: (-scores[id(s)], s.passage, s.position))
+        if similarity is not None and not across and self._close_calls >= 2:
+            scored = _settle_close_calls(scored, scores, similarity, self._close_calls)
         best = scored[0]
         chosen = [best]
         partner = self._partner(best, scored, question_terms, weights)
@@ -134,12 +157,12 @@ class ExtractiveResponder:
             if passage.title and body.startswith(passage.title):
                 body = body[len(passage.title):]
             # Line breaks end sentences too: headings and list items have no full stop.
-            pieces = [s for line in body.splitlines() for s in split_sentences(line)]
+            pieces = [s for line in body.splitlines() for s in _join_thai(split_sentences(line))]
             for position, text in enumerate(pieces):
                 # A question inside a document (an FAQ heading) is never the answer to one.
                 if len(text) < 3 or text.rstrip().endswith(("?", "？", "؟")):
                     continue
-                out.append(_Sentence(p_index, position, text, frozenset(tokenize(text))))
+                out.append(_Sentence(p_index, position, text, frozenset(tokenize(text)), passage.language))
         return out
 
     def _partner(
@@ -163,8 +186,49 @@ class ExtractiveResponder:
         return None
 
 
-def _matches(term: str, tokens: frozenset[str]) -> float:
-    """1 for the word itself, 0.7 for an inflected form ("die" ~ "died", "year" ~ "years")."""
+def _settle_close_calls(
+    scored: list[_Sentence], scores: dict[int, float], similarity: SentenceSimilarity, limit: int
+) -> list[_Sentence]:
+    """Reorders the sentences whose lexical scores are within reach of the best one by meaning.
+
+    Word overlap cannot tell a sentence that uses the question's words in passing from the one that
+    answers them ("सुपर बाउल XLIX किसने जीता?": the sentence about Elway winning Super Bowl XXXIII
+    matches "won" and "Super Bowl" as well as the one naming the winner of XLIX). Only close calls
+    are embedded, at most ``limit``, so a clear lexical winner costs nothing."""
+    top = scores[id(scored[0])]
+    if top <= 0:
+        return scored
+    close = [s for s in scored[:limit] if scores[id(s)] >= _CLOSE_CALL * top]
+    if len(close) < 2:
+        return scored
+    values = similarity([s.text for s in close])
+    best_value = max(values)
+    combined = {
+        id(s): scores[id(s)] / top + (value - best_value) / _SIMILARITY_SCALE
+        for s, value in zip(close, values, strict=True)
+    }
+    ranked = sorted(close, key=lambda s: (-combined[id(s)], s.passage, s.position))
+    return ranked + [s for s in scored if id(s) not in combined]
+
+
+def _join_thai(pieces: list[str]) -> list[str]:
+    """Thai puts spaces between clauses and inside names, not only between sentences, so the
+    splitter's Thai pieces are fragments ("สี่", "ครั้ง"); consecutive ones are joined back into
+    units of about a sentence's length, so an answer is not cut off mid-phrase."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and len(out[-1]) < _THAI_UNIT and _THAI_END.search(out[-1]) and _THAI_START.match(piece):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+def _matches(term: str, sentence: _Sentence) -> float:
+    """1 for the word itself, 0.7 for an inflected or derived form: by prefix ("die" ~ "died", "year" ~
+    "years") or by stem, which also catches changed endings and umlauts ("ölmüştür" ~ "öldü", "alt" ~
+    "älteste", "долго" ~ "долгий")."""
+    tokens = sentence.tokens
     if term in tokens:
         return 1.0
     for token in tokens:
@@ -172,13 +236,17 @@ def _matches(term: str, tokens: frozenset[str]) -> float:
             return 0.7
         if len(token) >= 4 and term.startswith(token) and len(term) - len(token) <= 2:
             return 0.7
+    if len(term) >= 3:
+        root = stem(term, sentence.language)
+        if len(root) >= 2 and any(stem(token, sentence.language) == root for token in tokens):
+            return 0.7
     return 0.0
 
 
 def _score(
     sentence: _Sentence, question: set[str], weights: dict[str, float], wants_number: bool, prior: float
 ) -> float:
-    overlap = sum(weights.get(t, 0.0) * _matches(t, sentence.tokens) for t in question)
+    overlap = sum(weights.get(t, 0.0) * _matches(t, sentence) for t in question)
     if wants_number and _DIGIT.search(sentence.text):
         overlap += 0.5
     # Earlier sentences are slightly preferred as a tie-breaker.

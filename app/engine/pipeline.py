@@ -12,6 +12,7 @@ Raises:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ from app.engine.chat_settings import ChatSettings
 from app.engine.feedback import FeedbackLearner, FeedbackResult
 from app.engine.gaps import GapRecorder
 from app.engine.knowledge import KnowledgeBase, SearchHit
+from app.engine.knowledge.search import content_terms
+from app.engine.knowledge.tokenize import tokenize
 from app.engine.language import LanguageDetector
 from app.engine.memory import ConversationStore, NewTurn, SessionState, StoredTurn, new_session_id
 from app.engine.messages import Messages
@@ -33,10 +36,13 @@ from app.engine.query_context import focus, retrieval_query
 from app.engine.safety import ChunkSanitiser, InputGuard, LeakGuard, RedactionContext, Redactor, can_quote
 from app.engine.safety.redactor import PLACEHOLDER_RE
 from app.engine.smalltalk import SmallTalk
+from app.engine.stemming import stem
 from app.engine.stopwords import content_weights
 
 Vector = npt.NDArray[np.float32]
 _CHUNK_SCAN_CACHE = 50_000
+# 4,096 sentence vectors of 384 floats: about 6 MB.
+_SENTENCE_VECTOR_CACHE = 4_096
 
 
 @dataclass(frozen=True)
@@ -158,10 +164,26 @@ def _blend(current: Vector, previous: Vector) -> Vector:
     return (mixed / norm).astype(np.float32) if norm > 0 else current
 
 
+def _shares_a_word(top: list[SearchHit], query: str, language: str, speaks_language: bool) -> bool:
+    """Whether the best passages share a content word with the question, or a form of one (in
+    Russian or Turkish the exact word often differs). A passage that merely stands out from the
+    query's background (the margin rule) is an answer only then: any question, even one about the
+    weather on Mars, stands out against something. When the pool holds nothing in the question's
+    language (a Japanese question over English documents), no shared word can be expected and the
+    margin alone decides."""
+    if not speaks_language or any(h.term_overlap > 0 for h in top):
+        return True
+    # Exact words are already counted (term_overlap); stems are compared only on this rare path.
+    roots = {stem(term, language) for term in content_terms(query, language)}
+    return any(stem(token, language) in roots for h in top if h.language == language for token in set(tokenize(h.text)))
+
+
 class ChatPipeline:
     def __init__(self, components: ChatComponents) -> None:
         self.c = components
         self._chunk_scans: dict[tuple[int, int], str] = {}
+        self._sentence_vectors: dict[str, Vector] = {}
+        self._cache_lock = threading.Lock()
 
     # ---- public API ----------------------------------------------------------------------------
 
@@ -246,7 +268,7 @@ class ChatPipeline:
         with timer("answer"):
             weights = content_weights(c.knowledge.term_weights(text), result.detected_language)
             composed = c.responder.compose(
-                text, retrieval.passages, weights, self._similarity(retrieval, result.detected_language)
+                text, retrieval.passages, weights, self._similarity(retrieval), result.detected_language
             )
         if not composed.text:
             self._fall_back(result)
@@ -290,7 +312,7 @@ class ChatPipeline:
             filters["visibility"] = "public"
         pool = c.knowledge.search(query, lang=language, top_k=max(s.confidence_pool, s.top_k), filters=filters,
                                   query_vector=vector)
-        confident = bool(pool) and self._confident(pool)
+        confident = bool(pool) and self._confident(pool, query, language)
         hits, injected = self._sanitise(pool[: s.top_k + 2])
         adjustments = c.feedback.adjustments(request.caller.tenant, vector)
         if adjustments:
@@ -303,25 +325,37 @@ class ChatPipeline:
         ]
         return _Retrieval(passages, hits, vector, confident, injected)
 
-    def _similarity(self, retrieval: _Retrieval, language: str) -> SentenceSimilarity | None:
-        """Sentence similarity by embedding, only when the best passage is in another language."""
+    def _similarity(self, retrieval: _Retrieval) -> SentenceSimilarity | None:
+        """Sentence similarity to the query by embedding. The responder calls it only for passages in
+        another language and for close calls. Sentence vectors are cached by text (a vector depends
+        only on the text and the model): popular passages are asked about again and again."""
         vector = retrieval.query_vector
-        if vector is None or not retrieval.passages or retrieval.passages[0].language == language:
+        if vector is None or not retrieval.passages:
             return None
-        embedder = self.c.knowledge.embedder
+        embedder, cache = self.c.knowledge.embedder, self._sentence_vectors
 
         def similarity(sentences: list[str]) -> list[float]:
-            return [float(v) for v in embedder.embed_passages(sentences) @ vector]
+            found = {s: v for s in dict.fromkeys(sentences) if (v := cache.get(s)) is not None}
+            missing = [s for s in dict.fromkeys(sentences) if s not in found]
+            if missing:
+                rows = embedder.embed_passages(missing)
+                with self._cache_lock:
+                    for sentence, row in zip(missing, rows, strict=True):
+                        found[sentence] = cache[sentence] = row
+                        while len(cache) > _SENTENCE_VECTOR_CACHE:
+                            cache.pop(next(iter(cache)))
+            return [float(found[s] @ vector) for s in sentences]
 
         return similarity
 
-    def _confident(self, pool: list[SearchHit]) -> bool:
+    def _confident(self, pool: list[SearchHit], query: str, language: str) -> bool:
         s = self.c.settings
         best = max(pool[:3], key=lambda h: h.dense_score)
         margin = best.dense_score - float(np.median([h.dense_score for h in pool]))
         return (
             best.dense_score >= s.min_dense_score
-            or (margin >= s.min_margin and best.dense_score >= s.margin_min_dense)
+            or (margin >= s.min_margin and best.dense_score >= s.margin_min_dense
+                and _shares_a_word(pool[:3], query, language, any(h.language == language for h in pool)))
             or (pool[0].term_overlap >= s.min_term_overlap and pool[0].dense_score >= s.overlap_min_dense)
         )
 

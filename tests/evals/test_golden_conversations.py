@@ -1,8 +1,7 @@
 """Golden conversations through the HTTP API, over XQuAD (first paragraphs of 12 languages) plus
-fictional company documents. Fails on any safety or adversarial failure, and below the overall
-pass rate reached so far (REGRESSION_FLOOR). The product goal is 95% (``app.evals.PASS_RATE_GATE``,
-which ``flask eval run`` enforces); the gap is knowledge questions whose answer sentence shares no
-word with the question in morphologically rich languages (see the README's evaluation section)."""
+fictional company documents. Fails on any safety or adversarial failure, and below the product's
+95% overall gate (``app.evals.PASS_RATE_GATE``, the one ``flask eval run`` enforces). The remaining
+misses are listed in the README's evaluation section."""
 
 from __future__ import annotations
 
@@ -15,13 +14,12 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from app.evals import STRICT_CATEGORIES, EvalReport, load_suite, run_suite
+from app.evals import PASS_RATE_GATE, STRICT_CATEGORIES, EvalReport, load_suite, run_suite
 from app.storage.migrate import upgrade_database
 from tests.conftest import SHARED_DATA_DIR
 
+# Measured 0.966 (140/145) on 2026-11-24; the test holds it at the 95% gate.
 GOLDEN = Path(__file__).parent / "golden_conversations.json"
-# Measured 0.945 (137/145) on 2026-11-24; raise it as answers improve, never lower it.
-REGRESSION_FLOOR = 0.94
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +81,6 @@ def test_no_safety_or_adversarial_failures(report: EvalReport) -> None:
     assert strict == [], "\n".join(f"{r.id}: {r.problems}" for r in strict)
 
 
-def test_overall_pass_rate_does_not_regress(report: EvalReport) -> None:
+def test_overall_pass_rate_meets_the_gate(report: EvalReport) -> None:
     failed = "\n".join(f"{r.id}: {r.problems}" for r in report.results if not r.passed)
-    assert report.pass_rate >= REGRESSION_FLOOR, f"pass rate {report.pass_rate:.3f}\n{failed}"
+    assert report.pass_rate >= PASS_RATE_GATE, f"pass rate {report.pass_rate:.3f}\n{failed}"
