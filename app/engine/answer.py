@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from app.engine.knowledge.chunking import split_sentences
@@ -59,6 +60,11 @@ class _Sentence:
     text: str
     tokens: frozenset[str]
     language: str
+
+    @cached_property
+    def stems(self) -> frozenset[str]:
+        """Stems of the tokens, made once per sentence and only if a question word needs them."""
+        return frozenset(stem(token, self.language) for token in self.tokens)
 
 
 _TITLE_LINE = re.compile(r"^\s*#+\s.*$", re.MULTILINE)
@@ -238,7 +244,7 @@ def _matches(term: str, sentence: _Sentence) -> float:
             return 0.7
     if len(term) >= 3:
         root = stem(term, sentence.language)
-        if len(root) >= 2 and any(stem(token, sentence.language) == root for token in tokens):
+        if len(root) >= 2 and root in sentence.stems:
             return 0.7
     return 0.0
 

@@ -1,7 +1,8 @@
 """Word stems per language (Snowball, via the pure-Python ``snowballstemmer``), so inflected forms
 of a question word are recognised in an answer where a shared prefix is not enough ("ölmüştür" ~
-"öldü", "alt" ~ "älteste", "долго" ~ "долгий"). Stemming is ~30 µs a word in pure Python, hence the
-cache. Raises nothing: languages without a stemmer (Chinese, Thai, Vietnamese) keep words as they are."""
+"öldü", "alt" ~ "älteste", "долго" ~ "долгий"). snowballstemmer runs the C build (PyStemmer) when it is
+installed, as requirements.txt does: ~3 µs a word instead of ~30 µs in pure Python; results are
+cached. Raises nothing: languages without a stemmer (Chinese, Thai, Vietnamese) keep words as they are."""
 
 from __future__ import annotations
 
