@@ -69,7 +69,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     observer = MetricsAndLogObserver(config.chat.log_user_text, Redactor())
     services = build_services(config, instance_path, [observer])
     app.extensions["services"] = services
-    app.extensions["post_fork"] = [services.after_fork]
+    # Run by gunicorn in each worker once it has the app (deploy/gunicorn.conf.py, post_worker_init).
+    app.extensions["worker_init"] = [services.after_fork, services.warm_up]
     app.extensions["readiness"] = build_readiness_checks(config, services)
     extensions.metrics.add_gauge_provider(app, lambda: knowledge_gauges(services.knowledge))
     init_response_hooks(app, config.security, config.logging.access_log)

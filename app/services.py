@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from app.engine.safety import ChunkSanitiser, InjectionDetector, InputGuard, Lea
 from app.engine.smalltalk import SmallTalk
 from app.storage.db import make_engine
 
+log = logging.getLogger("app.services")
+
 
 @dataclass
 class Services:
@@ -47,6 +50,16 @@ class Services:
 
     def after_fork(self) -> None:
         self.engine.dispose(close=False)
+
+    def warm_up(self) -> None:
+        """Load what a worker's first chat turn would otherwise pay for (~1 s: the index, the
+        embedding model, the language identifier, the name lexicon). Best effort: a knowledge base
+        that cannot load yet is reported by /ready, not by a worker that refuses to start."""
+        try:
+            self.knowledge.warm_up()
+        except Exception:  # warming up must never stop a worker
+            log.warning("knowledge base not warmed up; the first chat turn will load it", exc_info=True)
+        self.pipeline.warm_up()
 
 
 def deployment_canary(secret_key: str) -> str:

@@ -42,8 +42,10 @@ logconfig_dict = {
 }
 
 
-def post_fork(server, worker):
-    # Forked workers must not share the master's database connections.
+def post_worker_init(worker):
+    # Runs in each worker once it holds the app (post_fork runs before the worker loads it): forked
+    # workers must not share the master's database connections, and models load before the first
+    # request rather than during it.
     app = getattr(worker, "wsgi", None)
-    for hook in getattr(app, "extensions", {}).get("post_fork", []):
+    for hook in getattr(app, "extensions", {}).get("worker_init", []):
         hook()

@@ -231,6 +231,12 @@ class ChatPipeline:
             observer.on_turn(result, request)
         return result
 
+    def warm_up(self) -> None:
+        """Load the lazily loaded models of the language and redaction stages."""
+        c = self.c
+        c.language.resolve("warm up", explicit=None, session_language=None)
+        c.storage_redactor.redact("Jane Doe lives at 12 Main Street.", RedactionContext())
+
     def rate(self, turn_id: str, caller: Caller, rating: str, comment: str) -> FeedbackResult:
         context = RedactionContext(key=self.c.redaction_key, pseudonym_key=self.c.pseudonym_key)
         clean_comment = self.c.storage_redactor.redact(comment, context).text if comment else ""

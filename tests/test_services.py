@@ -1,0 +1,50 @@
+"""Worker start-up: gunicorn runs the app's worker hooks, and warming up loads what a first turn needs."""
+
+from __future__ import annotations
+
+import logging
+import runpy
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_gunicorn_runs_the_worker_hooks_once_the_worker_holds_the_app() -> None:
+    conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
+    calls: list[str] = []
+    app = SimpleNamespace(extensions={"worker_init": [lambda: calls.append("a"), lambda: calls.append("b")]})
+    conf["post_worker_init"](SimpleNamespace(wsgi=app))
+    assert calls == ["a", "b"]
+
+
+def test_the_app_registers_connection_reset_and_warm_up(app: Flask) -> None:
+    services = app.extensions["services"]
+    assert app.extensions["worker_init"] == [services.after_fork, services.warm_up]
+
+
+def test_warm_up_loads_the_index(app_factory: Callable[..., Flask], tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tea.md").write_text("# Tea\n\nGreen tea originated in China.", encoding="utf-8")
+    app = app_factory()
+    services = app.extensions["services"]
+    services.knowledge.ingest([docs], progress=False, roots=[docs])
+    fresh = app_factory()  # a new process's view: nothing loaded yet
+    knowledge = fresh.extensions["services"].knowledge
+    assert knowledge.loaded_version is None
+    fresh.extensions["services"].warm_up()
+    assert knowledge.loaded_version is not None
+
+
+def test_warm_up_never_stops_a_worker(
+    app_factory: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = app_factory(migrate=False)  # no tables: the knowledge base cannot load
+    with caplog.at_level(logging.WARNING, logger="app.services"):
+        app.extensions["services"].warm_up()
+    assert any("not warmed up" in record.getMessage() for record in caplog.records)
