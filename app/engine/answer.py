@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 from app.engine.knowledge.chunking import split_sentences
@@ -54,17 +54,41 @@ class Responder(Protocol):
 
 
 @dataclass(frozen=True)
-class _Sentence:
-    passage: int
-    position: int
-    text: str
+class _Words:
+    """A sentence's words and the forms they match by; shared by every turn that reads the sentence."""
+
     tokens: frozenset[str]
     language: str
+
+    @cached_property
+    def prefixes(self) -> frozenset[str]:
+        """Every word a question term may be a prefix-inflection of: each token cut by up to three
+        characters (at least three kept), so ``_matches`` answers with set lookups."""
+        return frozenset(t[:k] for t in self.tokens for k in range(max(3, len(t) - 3), len(t) + 1))
 
     @cached_property
     def stems(self) -> frozenset[str]:
         """Stems of the tokens, made once per sentence and only if a question word needs them."""
         return frozenset(stem(token, self.language) for token in self.tokens)
+
+
+# Knowledge-base sentences recur across turns (several questions per passage); a few thousand of
+# them (~10-20 MB at most) keep tokenising and stemming out of most turns.
+@lru_cache(maxsize=8192)
+def _words(text: str, language: str) -> _Words:
+    return _Words(frozenset(tokenize(text)), language)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage: int
+    position: int
+    text: str
+    words: _Words
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        return self.words.tokens
 
 
 _TITLE_LINE = re.compile(r"^\s*#+\s.*$", re.MULTILINE)
@@ -157,19 +181,11 @@ class ExtractiveResponder:
         return ComposedAnswer(" ".join(_merge_markers(parts)), cited)
 
     def _sentences(self, passages: list[Passage]) -> list[_Sentence]:
-        out: list[_Sentence] = []
-        for p_index, passage in enumerate(passages):
-            body = _TITLE_LINE.sub(" ", passage.text).strip()
-            if passage.title and body.startswith(passage.title):
-                body = body[len(passage.title):]
-            # Line breaks end sentences too: headings and list items have no full stop.
-            pieces = [s for line in body.splitlines() for s in _join_thai(split_sentences(line))]
-            for position, text in enumerate(pieces):
-                # A question inside a document (an FAQ heading) is never the answer to one.
-                if len(text) < 3 or text.rstrip().endswith(("?", "？", "؟")):
-                    continue
-                out.append(_Sentence(p_index, position, text, frozenset(tokenize(text)), passage.language))
-        return out
+        return [
+            _Sentence(p_index, position, text, _words(text, passage.language))
+            for p_index, passage in enumerate(passages)
+            for position, text in _answer_pieces(passage.text, passage.title)
+        ]
 
     def _partner(
         self, best: _Sentence, scored: list[_Sentence], question: set[str], weights: dict[str, float]
@@ -230,6 +246,21 @@ def _join_thai(pieces: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=2048)
+def _answer_pieces(text: str, title: str) -> tuple[tuple[int, str], ...]:
+    """(position, sentence) of a passage that may answer a question, title lines removed."""
+    body = _TITLE_LINE.sub(" ", text).strip()
+    if title and body.startswith(title):
+        body = body[len(title):]
+    # Line breaks end sentences too: headings and list items have no full stop.
+    pieces = [s for line in body.splitlines() for s in _join_thai(split_sentences(line))]
+    # A question inside a document (an FAQ heading) is never the answer to one.
+    return tuple(
+        (position, piece) for position, piece in enumerate(pieces)
+        if len(piece) >= 3 and not piece.rstrip().endswith(("?", "？", "؟"))
+    )
+
+
 def _matches(term: str, sentence: _Sentence) -> float:
     """1 for the word itself, 0.7 for an inflected or derived form: by prefix ("die" ~ "died", "year" ~
     "years") or by stem, which also catches changed endings and umlauts ("ölmüştür" ~ "öldü", "alt" ~
@@ -237,14 +268,15 @@ def _matches(term: str, sentence: _Sentence) -> float:
     tokens = sentence.tokens
     if term in tokens:
         return 1.0
-    for token in tokens:
-        if len(term) >= 3 and token.startswith(term) and len(token) - len(term) <= 3:
-            return 0.7
-        if len(token) >= 4 and term.startswith(token) and len(term) - len(token) <= 2:
-            return 0.7
+    # A sentence word that extends the term by up to three characters, or that the term extends
+    # by up to two (the word keeping at least four).
+    if len(term) >= 3 and term in sentence.words.prefixes:
+        return 0.7
+    if any(term[:k] in tokens for k in range(max(4, len(term) - 2), len(term))):
+        return 0.7
     if len(term) >= 3:
-        root = stem(term, sentence.language)
-        if len(root) >= 2 and root in sentence.stems:
+        root = stem(term, sentence.words.language)
+        if len(root) >= 2 and root in sentence.words.stems:
             return 0.7
     return 0.0
 
