@@ -25,7 +25,7 @@ from app.admin.schemas import (
 )
 from app.api import parse_json
 from app.auth import current_principal, requires
-from app.chat.schemas import SESSION_ID
+from app.chat.schemas import is_session_id
 from app.engine.access import Actor
 from app.errors import APIError, NotFound, ValidationFailed, validation_messages
 from app.request_context import current_config, current_request_id, current_services
@@ -125,9 +125,7 @@ def _feedback(given: tuple[str, str] | None) -> dict[str, str] | None:
 @bp.delete("/conversations/<session_id>")
 @requires("admin")
 def erase_conversation(session_id: str) -> Response:
-    try:
-        SESSION_ID(session_id)
-    except ValidationError:
-        raise NotFound("The session was not found.") from None
+    if not is_session_id(session_id):
+        raise NotFound("The session was not found.")
     current_services().conversation_admin.erase(_actor(), session_id)
     return jsonify(DeletedSchema().dump(_with_request_id({"deleted": session_id})))

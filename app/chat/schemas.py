@@ -7,6 +7,15 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
 SESSION_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="Use 1 to 64 of A-Z, a-z, 0-9, _ and -.")
+
+
+def is_session_id(value: str) -> bool:
+    """Whether a path segment can name a session; anything else is simply not found."""
+    try:
+        SESSION_ID(value)
+    except ValidationError:
+        return False
+    return True
 TURN_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="Not a turn id.")
 FILTER_KEYS = ("language", "tags", "source")
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
-from marshmallow import ValidationError
 
 from app.api import parse_json
 from app.auth.requires import requires
 from app.chat.schemas import (
-    SESSION_ID,
     ChatRequestSchema,
     ChatResponseSchema,
     FeedbackRequestSchema,
     FeedbackResponseSchema,
     SessionSchema,
+    is_session_id,
 )
 from app.engine.pipeline import ChatRequest
 from app.errors import NotFound
@@ -64,10 +63,8 @@ def feedback() -> Response:
 @bp.get("/sessions/<session_id>")
 @requires("user")
 def session(session_id: str) -> Response:
-    try:
-        SESSION_ID(session_id)
-    except ValidationError:
-        raise NotFound("The session was not found.") from None
+    if not is_session_id(session_id):
+        raise NotFound("The session was not found.")
     turns = current_services().pipeline.session_turns(session_id, current_caller())
     return jsonify(
         SessionSchema().dump({"session_id": session_id, "turns": turns, "request_id": current_request_id()})
