@@ -44,12 +44,17 @@ def _front_title(text: str, path: Path) -> str:
     return path.stem
 
 
+_EMPHASIS = re.compile(r"(?<!\w)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\w)")
+
+
 def parse_markdown(path: Path, data: bytes) -> list[ParsedDocument]:
     text = _decode(data, path)
     # Keep link text, drop markup that would pollute tokens.
     plain = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
     plain = re.sub(r"^\s{0,3}(#{1,6}|[-*+>]|\d+\.)\s*", "", plain, flags=re.MULTILINE)
-    plain = re.sub(r"[*_`]{1,3}", "", plain)
+    plain = plain.replace("`", "")
+    # Emphasis markers open or close a word; underscores inside one ("turn_id", "snake_case") stay.
+    plain = _EMPHASIS.sub("", plain)
     return [ParsedDocument(str(path), _front_title(text, path), plain.strip())]
 
 

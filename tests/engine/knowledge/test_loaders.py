@@ -17,6 +17,11 @@ def test_markdown_title_and_markup() -> None:
     assert "the policy" in docs[0].text and "http" not in docs[0].text and "**" not in docs[0].text
 
 
+def test_markdown_keeps_underscores_inside_words() -> None:
+    text = parse_file(Path("/k/a.md"), b"Send `turn_id` and _rating_ with **snake_case** names, 2*3.")[0].text
+    assert text == "Send turn_id and rating with snake_case names, 2*3."
+
+
 def test_html_drops_script_and_style() -> None:
     html = (b"<html><head><title>T</title><style>.a{}</style></head>"
             b"<body><p>Hello</p><script>evil()</script></body></html>")
