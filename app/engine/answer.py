@@ -253,12 +253,22 @@ def _answer_pieces(text: str, title: str) -> tuple[tuple[int, str], ...]:
     if title and body.startswith(title):
         body = body[len(title):]
     # Line breaks end sentences too: headings and list items have no full stop.
-    pieces = [s for line in body.splitlines() for s in _join_thai(split_sentences(line))]
-    # A question inside a document (an FAQ heading) is never the answer to one.
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    pieces = [(s, _is_heading(line, n, len(lines))) for n, line in enumerate(lines)
+              for s in _join_thai(split_sentences(line))]
+    # A question inside a document (an FAQ heading) is never the answer to one, nor is a heading.
     return tuple(
-        (position, piece) for position, piece in enumerate(pieces)
-        if len(piece) >= 3 and not piece.rstrip().endswith(("?", "？", "؟"))
+        (position, piece) for position, (piece, heading) in enumerate(pieces)
+        if len(piece) >= 3 and not heading and not piece.rstrip().endswith(("?", "？", "؟"))
     )
+
+
+def _is_heading(line: str, number: int, total: int) -> bool:
+    """A short line without final punctuation above more text: a section title, not an answer."""
+    return number < total - 1 and len(line) <= 40 and len(line.split()) <= 5 and not _SENTENCE_END.search(line)
+
+
+_SENTENCE_END = re.compile(r"[.!?;:。！？；：…)\]\"'»”]\s*$")
 
 
 def _matches(term: str, sentence: _Sentence) -> float:

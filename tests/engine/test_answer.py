@@ -127,3 +127,9 @@ def test_close_calls_can_be_switched_off() -> None:
         _fixed_similarity({}, calls), "en",
     )
     assert answer.text and calls == []
+
+
+def test_section_headings_are_not_answers() -> None:
+    passage = Passage(9, 90, "Guide", "Languages\nThe bot answers in the language of each message.", "en", 0.9)
+    answer = ExtractiveResponder(max_sentences=1).compose("Which languages?", [passage])
+    assert answer.text == "The bot answers in the language of each message. [1]"

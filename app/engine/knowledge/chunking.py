@@ -40,35 +40,59 @@ def _cut_long(sentence: str, size: int) -> list[str]:
 
 def chunk_text(text: str, size: int = 1200, overlap: int = 200) -> list[str]:
     """Group sentences into chunks of at most ``size`` characters, repeating up to ``overlap``
-    characters of trailing sentences at the start of the next chunk."""
+    characters of trailing sentences at the start of the next chunk. Paragraphs (and headings) stay
+    on lines of their own, so a heading is never read as the start of the sentence after it."""
     if size <= 0 or not 0 <= overlap < size:
         raise ValueError(f"bad chunking settings: size={size} overlap={overlap}")
     sentences: list[str] = []
-    for sentence in split_sentences(text):
-        sentences.extend(_cut_long(sentence, size))
+    starts: set[int] = set()  # indexes of sentences that open a paragraph
+    sections: set[int] = set()  # ... or a section (SECTION_BREAK before a heading)
+    for paragraph in _PARAGRAPH.split(text):
+        if paragraph.lstrip(" \t\n").startswith(SECTION_BREAK):
+            sections.add(len(sentences))
+        pieces = [piece for sentence in split_sentences(paragraph.replace(SECTION_BREAK, ""))
+                  for piece in _cut_long(sentence, size)]
+        if pieces:
+            starts.add(len(sentences))
+            sentences.extend(pieces)
     chunks: list[str] = []
-    current: list[str] = []
+    current: list[int] = []
     length = 0
-    for sentence in sentences:
-        if current and length + len(sentence) + 1 > size:
-            chunks.append(" ".join(current))
-            current, length = _overlap_tail(current, overlap)
+    for index, sentence in enumerate(sentences):
+        if len(current) > 1 and index in sections:
+            # A section starts a chunk of its own (one topic per chunk retrieves better), unless the
+            # chunk so far is a lone heading, such as a document title over its first section.
+            chunks.append(_join(current, sentences, starts))
+            current, length = [], 0
+        elif current and length + len(sentence) + 1 > size:
+            chunks.append(_join(current, sentences, starts))
+            current, length = _overlap_tail(current, sentences, overlap)
             # The tail plus this sentence could still exceed the size; then drop the tail.
             if length + len(sentence) + 1 > size:
                 current, length = [], 0
-        current.append(sentence)
+        current.append(index)
         length += len(sentence) + 1
     if current:
-        chunks.append(" ".join(current))
+        chunks.append(_join(current, sentences, starts))
     return chunks
 
 
-def _overlap_tail(sentences: list[str], overlap: int) -> tuple[list[str], int]:
-    tail: list[str] = []
+_PARAGRAPH = re.compile(r"\n\s*\n")
+# Loaders put this before a heading (Markdown ``#``, HTML ``<h1>``...): the chunker starts a new chunk there.
+SECTION_BREAK = "\f"
+
+
+def _join(indexes: list[int], sentences: list[str], starts: set[int]) -> str:
+    parts = [("\n" if i in starts and n else " " if n else "") + sentences[i] for n, i in enumerate(indexes)]
+    return "".join(parts)
+
+
+def _overlap_tail(indexes: list[int], sentences: list[str], overlap: int) -> tuple[list[int], int]:
+    tail: list[int] = []
     length = 0
-    for sentence in reversed(sentences):
-        if length + len(sentence) + 1 > overlap:
+    for index in reversed(indexes):
+        if length + len(sentences[index]) + 1 > overlap:
             break
-        tail.insert(0, sentence)
-        length += len(sentence) + 1
+        tail.insert(0, index)
+        length += len(sentences[index]) + 1
     return tail, length

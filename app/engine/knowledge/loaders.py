@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.engine.knowledge.chunking import SECTION_BREAK
 from app.engine.knowledge.errors import ParseError
 
 
@@ -47,11 +48,36 @@ def _front_title(text: str, path: Path) -> str:
 _EMPHASIS = re.compile(r"(?<!\w)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\w)")
 
 
+_BLOCK_START = re.compile(r"^\s{0,3}(#{1,6}\s|[-*+>|]\s?|\d+[.)]\s|```|<)")
+# Comments are not shown to readers, so they are not knowledge (and a favourite hiding place for
+# injected instructions).
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def unwrap_paragraphs(text: str) -> str:
+    """Join the hard-wrapped lines of a paragraph: a line break inside a paragraph is not the end of a
+    sentence, while blank lines, headings, list items, quotes and tables still start a new line."""
+    out: list[str] = []
+    for line in text.splitlines():
+        joinable = out and out[-1].strip() and line.strip() and not _BLOCK_START.match(line)
+        if (joinable and not _BLOCK_START.match(out[-1])) or (joinable and _is_list_continuation(out[-1], line)):
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _is_list_continuation(previous: str, line: str) -> bool:
+    """An indented line under a list item continues the item."""
+    return bool(re.match(r"^\s{0,3}([-*+]|\d+[.)])\s", previous)) and line.startswith((" ", "\t"))
+
+
 def parse_markdown(path: Path, data: bytes) -> list[ParsedDocument]:
     text = _decode(data, path)
     # Keep link text, drop markup that would pollute tokens.
-    plain = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    plain = re.sub(r"^\s{0,3}(#{1,6}|[-*+>]|\d+\.)\s*", "", plain, flags=re.MULTILINE)
+    plain = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", unwrap_paragraphs(_HTML_COMMENT.sub("", text)))
+    plain = re.sub(r"^[ \t]{0,3}#{1,6}[ \t]*", SECTION_BREAK, plain, flags=re.MULTILINE)
+    plain = re.sub(r"^[ \t]{0,3}([-*+>]|\d+\.)[ \t]*", "", plain, flags=re.MULTILINE)
     plain = plain.replace("`", "")
     # Emphasis markers open or close a word; underscores inside one ("turn_id", "snake_case") stay.
     plain = _EMPHASIS.sub("", plain)

@@ -136,9 +136,19 @@ def _span_end_for(value: str, n_chars: int) -> int:
     return len(value)
 
 
+def _identifies_no_one(address: str) -> bool:
+    """Loopback and unspecified addresses (127.0.0.1, ::1, 0.0.0.0) are the same on every machine:
+    documentation quotes them, and masking them only breaks instructions."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return parsed.is_loopback or parsed.is_unspecified
+
+
 def find_ip_addresses(text: str) -> Iterator[Detection]:
     for m in IPV4_RE.finditer(text):
-        if all(int(p) <= 255 for p in m.group().split(".")):
+        if all(int(p) <= 255 for p in m.group().split(".")) and not _identifies_no_one(m.group()):
             yield Detection("IP_ADDRESS", m.start(), m.end(), m.group())
     for m in IPV6_RE.finditer(text):
         value = m.group()
@@ -148,7 +158,8 @@ def find_ip_addresses(text: str) -> Iterator[Detection]:
             ipaddress.IPv6Address(value)
         except ValueError:
             continue
-        yield Detection("IP_ADDRESS", m.start(), m.end(), value)
+        if not _identifies_no_one(value):
+            yield Detection("IP_ADDRESS", m.start(), m.end(), value)
 
 
 def find_ssns(text: str) -> Iterator[Detection]:

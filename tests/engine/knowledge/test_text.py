@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.engine.knowledge.chunking import chunk_text, split_sentences
+from app.engine.knowledge.chunking import SECTION_BREAK, chunk_text, split_sentences
 from app.engine.knowledge.language import detect_language
 from app.engine.knowledge.tokenize import normalise, tokenize
 
@@ -66,3 +66,19 @@ def test_detect_language(text: str, lang: str) -> None:
 
 def test_detect_language_restricted_to_candidates() -> None:
     assert detect_language("Wie heißt das Stadion?", ["de", "en", "es"]) == "de"
+
+
+def test_chunks_keep_paragraphs_on_their_own_lines() -> None:
+    text = "Languages\n\nThe bot answers in your language. It knows 17 of them.\n\nPrivacy\n\nData is masked."
+    (chunk,) = chunk_text(text, size=1200, overlap=0)
+    assert chunk.splitlines() == ["Languages", "The bot answers in your language. It knows 17 of them.",
+                                  "Privacy", "Data is masked."]
+
+
+def test_sections_start_chunks_of_their_own() -> None:
+    text = (f"{SECTION_BREAK}Guide\n\n{SECTION_BREAK}Languages\n\nAnswers come in your language.\n\n"
+            f"{SECTION_BREAK}Privacy\n\nData is masked.")
+    assert chunk_text(text, size=1200, overlap=0) == [
+        "Guide\nLanguages\nAnswers come in your language.",  # a lone title joins the first section
+        "Privacy\nData is masked.",
+    ]

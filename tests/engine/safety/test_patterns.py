@@ -69,3 +69,8 @@ def test_redacted_email_leaves_no_domain() -> None:
 
     out = redact("Contact me by email at jane.doe@acme-robotics.example or j.smith@shop.co.uk").text
     assert "@" not in out and "acme-robotics" not in out and "co.uk" not in out
+
+
+def test_loopback_and_unspecified_addresses_identify_no_one() -> None:
+    found = {v for k, v in kinds("serve on 127.0.0.1:8000, 0.0.0.0 or [::1]; client 203.0.113.7") if k == "IP_ADDRESS"}
+    assert found == {"203.0.113.7"}
