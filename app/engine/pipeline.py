@@ -250,7 +250,7 @@ class ChatPipeline:
 
     def erase_session(self, session_id: str, tenant: str) -> bool:
         """Erase a session everywhere this process keeps it: the database (turns, feedback, boosts,
-        gaps) and the caches that may hold its questions' text."""
+        gaps) and the caches derived from its questions (keyed by digests, never by text)."""
         erased = self.c.memory.erase(session_id, tenant)
         if erased:
             self.c.knowledge.clear_caches()
