@@ -272,7 +272,8 @@ class ChatPipeline:
             self._fall_back(result)
             return
         with timer("answer"):
-            weights = content_weights(c.knowledge.term_weights(text), result.detected_language)
+            weights = content_weights(c.knowledge.term_weights(text, result.detected_language),
+                                      result.detected_language)
             composed = c.responder.compose(
                 text, retrieval.passages, weights, self._similarity(retrieval), result.detected_language
             )

@@ -40,3 +40,8 @@ def stem(word: str, language: str) -> str:
         return word
     with _LOCK:
         return str(stemmer.stemWord(word))
+
+
+def stems(words: list[str], language: str | None) -> list[str]:
+    """``stem`` of each word; the words themselves when the language is unknown."""
+    return [stem(word, language) for word in words] if language else words

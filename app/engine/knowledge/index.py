@@ -27,8 +27,11 @@ from app.engine.knowledge.lexical import LexicalIndex
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.knowledge.tokenize import tokenize
 from app.engine.knowledge.vector import AnnVectorIndex, ExactVectorIndex, VectorIndex
+from app.engine.stemming import stems
 
-FORMAT = 1
+# 2: BM25 over word stems. The format is part of a version's directory name, so hosts running a
+# newer format build their own copy from the database instead of reading an older one.
+FORMAT = 2
 KEEP_VERSIONS = 3
 Mask = npt.NDArray[np.bool_]
 
@@ -111,11 +114,16 @@ class LoadedIndex:
 
 
 def version_dir(index_dir: Path, version: int) -> Path:
-    return index_dir / f"v{version:06d}"
+    return index_dir / f"v{version:06d}-f{FORMAT}"
 
 
 def chunking_settings(settings: RetrievalSettings) -> dict[str, Any]:
     return {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}
+
+
+def lexical_tokens(record: ChunkRecord) -> list[str]:
+    """What BM25 indexes for a chunk: the stems of its words and its title's, in its language."""
+    return stems(tokenize(ranking_text(record.title, record.text)), record.language)
 
 
 def ranking_text(title: str, text: str) -> str:
@@ -140,7 +148,7 @@ def write_index(
     tmp.mkdir()
     try:
         np.save(tmp / "embeddings.npy", matrix.astype(np.float32))
-        LexicalIndex.build([tokenize(ranking_text(r.title, r.text)) for r in records]).save(tmp / "bm25")
+        LexicalIndex.build([lexical_tokens(r) for r in records]).save(tmp / "bm25")
         ann = len(records) >= settings.ann_threshold
         if ann:
             AnnVectorIndex.build(matrix, settings.ann_dtype, settings.ann_expansion_search).save(tmp / "ann.usearch")
@@ -173,7 +181,7 @@ def write_index(
 def _prune_old(index_dir: Path, current: int) -> None:
     for path in index_dir.glob("v*"):
         try:
-            number = int(path.name[1:])
+            number = int(path.name[1:].split("-", 1)[0])
         except ValueError:
             continue
         if number <= current - KEEP_VERSIONS:
@@ -231,7 +239,7 @@ def build_in_memory(
         if ann
         else ExactVectorIndex(matrix)
     )
-    lexical = LexicalIndex.build([tokenize(ranking_text(r.title, r.text)) for r in records])
+    lexical = LexicalIndex.build([lexical_tokens(r) for r in records])
     manifest = {"index_version": 0, "embedding_model": model, "dimension": int(matrix.shape[1]),
                 "chunks": len(records), "vector_index": vectors.kind}
     languages = np.array([r.language for r in records], dtype=str)

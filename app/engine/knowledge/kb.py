@@ -45,6 +45,7 @@ from app.engine.knowledge.search import SearchHit, search_index
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.knowledge.tokenize import tokenize
 from app.engine.knowledge.uploads import Upload, parse_upload, upload_source
+from app.engine.stemming import stems
 from app.storage.db import session_factory
 from app.storage.models import Document
 
@@ -279,9 +280,12 @@ class KnowledgeBase:
         # Callers may adjust scores in place; the cache keeps its own copies.
         return [replace(h) for h in hits]
 
-    def term_weights(self, text: str) -> dict[str, float]:
-        """Corpus IDF of the tokens of ``text``: how telling each word of a question is."""
-        return self._snapshot().lexical.idf(tokenize(text))
+    def term_weights(self, text: str, lang: str | None = None) -> dict[str, float]:
+        """Corpus IDF of the tokens of ``text``: how telling each word of a question is. The index
+        counts stems, so each word weighs what its stem does in ``lang``."""
+        words = tokenize(text)
+        idf = self._snapshot().lexical.idf(stems(words, lang))
+        return {word: idf[root] for word, root in zip(words, stems(words, lang), strict=True) if root in idf}
 
     def search_many(self, queries: Iterable[str | dict[str, Any]], *, top_k: int | None = None,
                     filters: dict[str, Any] | None = None) -> list[list[SearchHit]]:

@@ -22,6 +22,7 @@ from app.engine.knowledge.lexical import top_k as lexical_top_k
 from app.engine.knowledge.rerank import Candidate, Reranker
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.knowledge.tokenize import tokenize
+from app.engine.stemming import stems
 from app.engine.stopwords import stopwords_for
 
 Mask = npt.NDArray[np.bool_]
@@ -152,7 +153,10 @@ def search_index(
     if lang is None and settings.detect_query_language:
         lang = detect_language(query, index.language_set())
     terms = content_terms(query, lang)
-    lex_all = index.lexical.scores(terms, mask)
+    # BM25 indexes stems ("Erstattung" and "Erstattungen" are one word to it); overlap and snippets
+    # below compare the words themselves.
+    lex_terms = stems(terms, lang)
+    lex_all = index.lexical.scores(lex_terms, mask)
     lex_rows, _ = lexical_top_k(lex_all, pool, mask)
     qvec = embedder.embed_query(query) if query_vector is None else np.asarray(query_vector, dtype=np.float32)
     dense_rows, _ = index.vectors.search(qvec, pool, mask)
@@ -160,7 +164,7 @@ def search_index(
     if rows.size == 0:
         return []
     dense = (index.vectors.matrix[rows] @ qvec).astype(np.float32)
-    fused = fuse(dense, lex_all[rows], settings, index.lexical.coverage(terms))
+    fused = fuse(dense, lex_all[rows], settings, index.lexical.coverage(lex_terms))
     if lang and settings.same_language_boost:
         # Prefer the asker's language among near-equals (parallel translations of one passage), but
         # not over a clearly better passage in another language: the boost fades with the dense gap.

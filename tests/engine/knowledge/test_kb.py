@@ -16,6 +16,7 @@ from app.engine.knowledge import (
     RetrievalSettings,
     UnsafePathError,
 )
+from app.engine.knowledge.index import version_dir
 
 
 def _kb(engine: Engine, tmp_path: Path, dim: int = 64, **overrides: object) -> KnowledgeBase:
@@ -114,7 +115,7 @@ def test_settings_change_marks_stale_and_reindex_fixes(engine: Engine, tmp_path:
     result = kb.reindex()
     assert result.reembedded_documents == 5
     assert kb.status().stale == []
-    manifest = json.loads((tmp_path / "index" / f"v{result.version:06d}" / "manifest.json").read_text())
+    manifest = json.loads((version_dir(tmp_path / "index", result.version) / "manifest.json").read_text())
     assert manifest["chunking"] == {"chunk_size": 300, "chunk_overlap": 50}
     assert manifest["embedding_model"] == "hashing-64" and manifest["dimension"] == 64
 

