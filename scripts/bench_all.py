@@ -91,11 +91,12 @@ def http_scenarios(args: argparse.Namespace) -> list[dict[str, object]]:
                     runs = [
                         perf_bench.run(base, path, args.iters, args.concurrency, [None]) for _ in range(args.repeats)
                     ]
-                    rows.append({"scenario": name, **_median(runs)})
+                    rows.append({"scenario": name, **median_run(runs)})
     return rows
 
 
-def _median(runs: list[dict[str, object]]) -> dict[str, object]:
+def median_run(runs: list[dict[str, object]]) -> dict[str, object]:
+    """Medians over repeated runs of one scenario; errors are summed, never averaged away."""
     merged: dict[str, object] = dict(runs[0])
     for key in ("throughput_rps", "avg_ms", "p50_ms", "p95_ms", "p99_ms"):
         merged[key] = round(statistics.median(float(str(r[key])) for r in runs), 3)

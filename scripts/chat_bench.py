@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 import perf_bench  # noqa: E402
-from bench_all import server  # noqa: E402
+from bench_all import median_run, server  # noqa: E402
 
 
 def _questions(data: Path, limit: int) -> list[str]:
@@ -59,16 +59,6 @@ def _prepare(instance: Path, data: Path) -> float:
         samples.append((time.perf_counter() - t) * 1000)
     services.knowledge.close()
     return statistics.median(samples)
-
-
-def _median_row(runs: list[dict[str, object]]) -> dict[str, object]:
-    """Medians over repeated runs of one pass; errors are summed, never averaged away."""
-    row = dict(runs[0])
-    for name in ("throughput_rps", "avg_ms", "p50_ms", "p95_ms", "p99_ms"):
-        row[name] = round(statistics.median(float(str(r[name])) for r in runs), 3)
-    row["errors"] = sum(int(str(r["errors"])) for r in runs)
-    row["repeats"] = len(runs)
-    return row
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs.setdefault(("one repeated question", 2), []).append(
                     perf_bench.run(base, "/chat", 400, 2, repeated)
                 )
-    rows = [{"traffic": traffic, **_median_row(found)} for (traffic, _), found in runs.items()]
+    rows = [{"traffic": traffic, **median_run(found)} for (traffic, _), found in runs.items()]
     result = {"embedding_ms_median": round(embed_ms, 2), "limit_rps": round(limit_rps, 1), "runs": rows}
     for row in rows:
         row["ratio_to_limit"] = round(float(str(row["throughput_rps"])) / limit_rps, 3)

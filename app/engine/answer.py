@@ -101,6 +101,8 @@ _NUMERIC_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+# A line ending like this is a sentence, not a heading.
+_SENTENCE_END = re.compile(r"[.!?;:。！？；：…)\]\"'»”]\s*$")
 _MAX_SEMANTIC_SENTENCES = 12
 # Same-language answers: sentences scoring at least this share of the best lexical score are too close
 # for word counts to tell apart, and are read by meaning. On XQuAD (12 languages) results hardly moved
@@ -267,8 +269,6 @@ def _is_heading(line: str, number: int, total: int) -> bool:
     """A short line without final punctuation above more text: a section title, not an answer."""
     return number < total - 1 and len(line) <= 40 and len(line.split()) <= 5 and not _SENTENCE_END.search(line)
 
-
-_SENTENCE_END = re.compile(r"[.!?;:。！？；：…)\]\"'»”]\s*$")
 
 
 def _matches(term: str, sentence: _Sentence) -> float:

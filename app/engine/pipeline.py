@@ -36,7 +36,7 @@ from app.engine.query_context import focus, retrieval_query
 from app.engine.safety import ChunkSanitiser, InputGuard, LeakGuard, RedactionContext, Redactor, can_quote
 from app.engine.safety.redactor import PLACEHOLDER_RE
 from app.engine.smalltalk import SmallTalk
-from app.engine.stemming import stem
+from app.engine.stemming import stems
 from app.engine.stopwords import content_weights
 
 Vector = npt.NDArray[np.float32]
@@ -174,8 +174,8 @@ def _shares_a_word(top: list[SearchHit], query: str, language: str, speaks_langu
     if not speaks_language or any(h.term_overlap > 0 for h in top):
         return True
     # Exact words are already counted (term_overlap); stems are compared only on this rare path.
-    roots = {stem(term, language) for term in content_terms(query, language)}
-    return any(stem(token, language) in roots for h in top if h.language == language for token in set(tokenize(h.text)))
+    roots = set(stems(content_terms(query, language), language))
+    return any(not roots.isdisjoint(stems(tokenize(h.text), language)) for h in top if h.language == language)
 
 
 class ChatPipeline:

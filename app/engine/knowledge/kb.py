@@ -284,8 +284,9 @@ class KnowledgeBase:
         """Corpus IDF of the tokens of ``text``: how telling each word of a question is. The index
         counts stems, so each word weighs what its stem does in ``lang``."""
         words = tokenize(text)
-        idf = self._snapshot().lexical.idf(stems(words, lang))
-        return {word: idf[root] for word, root in zip(words, stems(words, lang), strict=True) if root in idf}
+        roots = stems(words, lang)
+        idf = self._snapshot().lexical.idf(roots)
+        return {word: idf[root] for word, root in zip(words, roots, strict=True)}
 
     def search_many(self, queries: Iterable[str | dict[str, Any]], *, top_k: int | None = None,
                     filters: dict[str, Any] | None = None) -> list[list[SearchHit]]:
