@@ -8,10 +8,12 @@ that is not in a passage. Raises nothing.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Protocol
@@ -51,6 +53,9 @@ class Responder(Protocol):
         similarity: SentenceSimilarity | None = None,
         language: str | None = None,
     ) -> ComposedAnswer: ...
+
+    def warm_up(self, passages: Iterable[Passage], deadline: float) -> None:
+        """Prepare for questions about ``passages`` until ``deadline`` (``time.monotonic``); may do nothing."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ _DIGIT = re.compile(r"\d")
 # A line ending like this is a sentence, not a heading.
 _SENTENCE_END = re.compile(r"[.!?;:。！？；：…)\]\"'»”]\s*$")
 _MAX_SEMANTIC_SENTENCES = 12
+# Passages whose sentence split is kept per process.
+_PIECES_CACHE = 2048
 # Same-language answers: sentences scoring at least this share of the best lexical score are too close
 # for word counts to tell apart, and are read by meaning. On XQuAD (12 languages) results hardly moved
 # for shares of 0.5-0.8 and 2-6 sentences read; reading wider did not help.
@@ -182,6 +189,16 @@ class ExtractiveResponder:
             parts.append(f"{sentence.text} [{marker[sentence.passage]}]")
         return ComposedAnswer(" ".join(_merge_markers(parts)), cited)
 
+    def warm_up(self, passages: Iterable[Passage], deadline: float) -> None:
+        """Split, tokenise and stem passages ahead of the questions about them: the per-process
+        caches a worker's first turns would otherwise fill (as many as they hold)."""
+        for passage in itertools.islice(passages, _PIECES_CACHE):
+            if time.monotonic() > deadline:
+                return
+            for sentence in self._sentences([passage]):
+                sentence.words.prefixes  # noqa: B018 - computed and cached on first access
+                sentence.words.stems  # noqa: B018
+
     def _sentences(self, passages: list[Passage]) -> list[_Sentence]:
         return [
             _Sentence(p_index, position, text, _words(text, passage.language))
@@ -248,7 +265,7 @@ def _join_thai(pieces: list[str]) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=_PIECES_CACHE)
 def _answer_pieces(text: str, title: str) -> tuple[tuple[int, str], ...]:
     """(position, sentence) of a passage that may answer a question, title lines removed."""
     body = _TITLE_LINE.sub(" ", text).strip()

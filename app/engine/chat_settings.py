@@ -29,6 +29,11 @@ class ChatSettings:
     min_term_overlap: float = 0.6
     overlap_min_dense: float = 0.80
     confidence_pool: int = 20
+    # A new session's short message that detection is unsure of is replied to in the default
+    # language, but read (retrieval, answer sentences) in the detector's guess when at least this sure.
+    min_guess_confidence: float = 0.5
+    # Time a worker may spend at start-up on per-chunk caches (see ChatPipeline.warm_up).
+    warm_up_seconds: float = 5.0
     answer_sentences: int = 2
     answer_passages: int = 4
     # Same-language answer sentences too close to call by shared words can be compared by meaning:

@@ -100,14 +100,37 @@ def _script_counts(text: str) -> Counter[str]:
 
 
 def dominant_script(text: str) -> str | None:
-    """The script of most letters in *text* ("Latn", "Cyrl", "Hani", ...); kana makes Han text "Kana"."""
+    """The script of most letters in *text* ("Latn", "Cyrl", "Hani", ...); kana makes Han text "Kana".
+
+    Latin words inside other scripts are mostly names, brands and loanwords ("Τι έκανε το Tesla
+    Electric Light & Manufacturing;", "什么是 Python?"), so when Latin has the most letters but the
+    other script has more words than there are lower-case Latin words, the other script wins."""
     counts = _script_counts(text)
     if not counts:
         return None
     if counts.get("Kana"):
         # Japanese mixes kanji with kana; any kana means Japanese rather than Chinese.
         counts["Kana"] += counts.pop("Hani", 0)
-    return counts.most_common(1)[0][0]
+    ranked = counts.most_common(2)
+    if ranked[0][0] == "Latn" and len(ranked) > 1 and _outweighs_latin(text, ranked[1][0]):
+        return ranked[1][0]
+    return ranked[0][0]
+
+
+def _outweighs_latin(text: str, script: str) -> bool:
+    """More words in ``script`` than lower-case Latin words (which names rarely are)."""
+    other = plain_latin = 0
+    for token in text.split():
+        scripts = [_char_script(c) for c in token]
+        if script in scripts:
+            letters = scripts.count(script)
+            other += math.ceil(letters / 2) if script in _UNSPACED_SCRIPTS else 1
+        elif "Latn" in scripts and token.lstrip(_OPENING_PUNCTUATION)[:1].islower():
+            plain_latin += 1
+    return other > plain_latin
+
+
+_OPENING_PUNCTUATION = "\"'«“‘(¿¡[-"
 
 
 def count_words(text: str) -> int:
@@ -130,6 +153,8 @@ class Detection:
     language: str
     confidence: float
     method: str
+    # The detector's own label when the rules chose another language (method session or default).
+    guess: str = ""
 
 
 class LanguageDetector:
@@ -182,9 +207,10 @@ class LanguageDetector:
         short = count_words(text) <= self.settings.short_message_words
         if detection.method != "none" and (confident or not short):
             return detection
+        guess = detection.language if detection.method != "none" else ""
         if session_language:
-            return Detection(normalize_code(session_language), detection.confidence, "session")
-        return Detection(self.settings.default_language, detection.confidence, "default")
+            return Detection(normalize_code(session_language), detection.confidence, "session", guess)
+        return Detection(self.settings.default_language, detection.confidence, "default", guess)
 
     # -- internals ------------------------------------------------------------------------------
     def _candidates(self, script: str) -> frozenset[str]:

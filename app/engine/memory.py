@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.engine.gaps import question_key
@@ -72,6 +72,22 @@ class SessionExport:
     feedback: dict[str, tuple[str, str]]  # turn id -> (rating, comment)
 
 
+class _AppendStatements:
+    """The statements of :meth:`ConversationStore.append`, built once per store."""
+
+    def __init__(self) -> None:
+        self.count_turn = (
+            update(ChatSession)
+            .where(ChatSession.id == bindparam("sid"), ChatSession.tenant == bindparam("owner"))
+            .values(turn_count=ChatSession.turn_count + 1, language=bindparam("new_language"),
+                    redaction_state=bindparam("state"))
+            .returning(ChatSession.turn_count)
+        )
+        self.session_exists = select(ChatSession.id).where(ChatSession.id == bindparam("sid"))
+        self.new_session = insert(ChatSession)
+        self.new_turn = insert(ChatTurn)
+
+
 def new_session_id() -> str:
     return uuid.uuid4().hex
 
@@ -80,6 +96,8 @@ class ConversationStore:
     """Reads and writes sessions and turns; every query is scoped by tenant."""
 
     def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sql = _AppendStatements()
         self._maker: sessionmaker[Session] = session_factory(engine)
 
     def load(self, session_id: str, tenant: str, history_turns: int) -> SessionState | None:
@@ -105,30 +123,30 @@ class ConversationStore:
     def append(
         self, session_id: str, tenant: str, turn: NewTurn, language: str, redaction_state: dict[str, Any]
     ) -> str:
-        """Store ``turn`` (already redacted), creating the session on first use; returns the turn id."""
-        with self._maker.begin() as db:
-            session = db.get(ChatSession, session_id, with_for_update=True)
-            if session is None:
-                session = ChatSession(id=session_id, tenant=tenant, turn_count=0)
-                db.add(session)
-            elif session.tenant != tenant:
-                raise SessionNotFound(session_id)
-            session.language = language
-            session.redaction_state = redaction_state
-            session.turn_count += 1
-            db.add(
-                ChatTurn(
-                    id=turn.turn_id,
-                    session_id=session_id,
-                    position=session.turn_count,
-                    user_text=turn.user_text,
-                    reply=turn.reply,
-                    language=turn.language,
-                    sources=turn.sources,
-                    flags=turn.flags,
-                    query_embedding=turn.query_embedding,
-                )
-            )
+        """Store ``turn`` (already redacted), creating the session on first use; returns the turn id.
+
+        This runs on every turn, so it uses the prepared Core statements: an update that returns the
+        new position replaces the ORM's locking read, object flush and second write, and statements
+        built once skip SQLAlchemy's per-call construction (most of the cost of a SQLite write)."""
+        sql = self._sql
+        with self._engine.begin() as conn:
+            position = conn.execute(
+                sql.count_turn,
+                {"sid": session_id, "owner": tenant, "new_language": language, "state": redaction_state},
+            ).scalar()
+            if position is None:
+                if conn.execute(sql.session_exists, {"sid": session_id}).first() is not None:
+                    raise SessionNotFound(session_id)  # another tenant's session
+                position = 1
+                conn.execute(sql.new_session, {
+                    "id": session_id, "tenant": tenant, "language": language,
+                    "redaction_state": redaction_state, "turn_count": position,
+                })
+            conn.execute(sql.new_turn, {
+                "id": turn.turn_id, "session_id": session_id, "position": position, "user_text": turn.user_text,
+                "reply": turn.reply, "language": turn.language, "sources": turn.sources, "flags": turn.flags,
+                "query_embedding": turn.query_embedding,
+            })
         return turn.turn_id
 
     def turns(self, session_id: str, tenant: str) -> list[StoredTurn]:

@@ -98,6 +98,8 @@ class ChatResult:
     injected_chunks: int = 0
     redactions: int = 0
     query_vector: Vector | None = None
+    # The language the question is read in (retrieval, answer sentences); see ChatPipeline.handle.
+    content_language: str = ""
 
 
 class TurnObserver(Protocol):
@@ -205,6 +207,12 @@ class ChatPipeline:
             reply_language = c.messages.reply_language(detection.language)
         flags = TurnFlags()
         result = ChatResult("", reply_language, detection.language, session_id, "", [], flags)
+        # A short first message too ambiguous to set the reply language ("Was ist Sepsis?") is still
+        # better read in the detector's best guess than in the default language: retrieval prefers
+        # passages in it, and the answer is picked by its words instead of by embedding another
+        # language's sentences.
+        guessed = detection.method == "default" and detection.confidence >= c.settings.min_guess_confidence
+        result.content_language = detection.guess if guessed and detection.guess else detection.language
         if verdict.flagged:
             flags.refused = True
             result.block_reason = verdict.reason
@@ -215,6 +223,7 @@ class ChatPipeline:
                 if small is not None and detection.method == "default" and small.trigger_language != result.language:
                     # "danke" opening a conversation: too short to detect, but the phrase itself is German.
                     result.language = result.detected_language = small.trigger_language
+                    result.content_language = small.trigger_language
                     small = c.smalltalk.match(text, small.trigger_language, session_id=session_id)
             if small is not None:
                 flags.smalltalk = True
@@ -232,10 +241,18 @@ class ChatPipeline:
         return result
 
     def warm_up(self) -> None:
-        """Load the lazily loaded models of the language and redaction stages."""
+        """Load the lazily loaded models of the language and redaction stages, then fill the
+        per-chunk caches of ranking and answering for up to ``chat.warm_up_seconds``, so a worker's
+        first turns cost what its later ones do."""
         c = self.c
         c.language.resolve("warm up", explicit=None, session_language=None)
         c.storage_redactor.redact("Jane Doe lives at 12 Main Street.", RedactionContext())
+        deadline = time.monotonic() + c.settings.warm_up_seconds
+        c.knowledge.warm_chunk_terms(deadline)
+        c.responder.warm_up(
+            (Passage(0, 0, title, text, language, 0.0) for title, text, language in c.knowledge.quotable_chunks()),
+            deadline,
+        )
 
     def rate(self, turn_id: str, caller: Caller, rating: str, comment: str) -> FeedbackResult:
         context = RedactionContext(key=self.c.redaction_key, pseudonym_key=self.c.pseudonym_key)
@@ -265,18 +282,16 @@ class ChatPipeline:
     ) -> None:
         c = self.c
         with timer("retrieve"):
-            retrieval = self._retrieve(text, request, state, result.detected_language)
+            retrieval = self._retrieve(text, request, state, result.content_language)
         result.injected_chunks = retrieval.injected
         result.query_vector = retrieval.query_vector
         if not retrieval.confident:
             self._fall_back(result)
             return
         with timer("answer"):
-            weights = content_weights(c.knowledge.term_weights(text, result.detected_language),
-                                      result.detected_language)
-            composed = c.responder.compose(
-                text, retrieval.passages, weights, self._similarity(retrieval), result.detected_language
-            )
+            language = result.content_language
+            weights = content_weights(c.knowledge.term_weights(text, language), language)
+            composed = c.responder.compose(text, retrieval.passages, weights, self._similarity(retrieval), language)
         if not composed.text:
             self._fall_back(result)
             return

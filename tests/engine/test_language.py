@@ -46,6 +46,22 @@ def test_script_shortcuts_decide_single_words(detector: LanguageDetector, text: 
     assert (found.language, found.method, found.confidence) == (language, "script", 1.0)
 
 
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [
+        # Latin names and brands inside Greek or Chinese questions: the question is not Latin.
+        ("Τι έκανε το Tesla Electric Light & Manufacturing;", "Grek"),
+        ("Πόσα tackles κατέγραψε ο Luke Kuechly;", "Grek"),
+        ("什么是 Python?", "Hani"),
+        # A foreign word quoted inside a Latin-script question leaves it Latin.
+        ("Was bedeutet ευχαριστώ?", "Latn"),
+        ("How do I say こんにちは in Japanese?", "Latn"),
+    ],
+)
+def test_latin_names_do_not_outvote_the_script_of_the_question(text: str, script: str) -> None:
+    assert dominant_script(text) == script
+
+
 def test_script_helpers() -> None:
     assert dominant_script("hello") == "Latn"
     assert dominant_script("日本語のテキスト") == "Kana"

@@ -344,6 +344,23 @@ class KnowledgeBase:
         self.embedder.embed_query("warm up")
         detect_language("warm up", self._index.language_set() if self._index is not None else ())
 
+    def warm_chunk_terms(self, deadline: float) -> None:
+        """Build the per-chunk term sets that ranking reads until ``deadline`` (``time.monotonic``):
+        otherwise each worker builds them during its first few thousand turns."""
+        index = self._index
+        if index is None:
+            return
+        for row in range(index.size):
+            if time.monotonic() > deadline:
+                return
+            index.terms(row)
+
+    def quotable_chunks(self) -> Iterable[tuple[str, str, str]]:
+        """(title, text as a reply would quote it, language) of each chunk of the loaded index."""
+        index = self._index
+        for rec in index.records if index is not None else ():
+            yield rec.title, rec.text if rec.scanned_text is None else rec.scanned_text, rec.language
+
     def check_ready(self) -> tuple[bool, str]:
         """(ok, detail) for /ready: the index loads and matches the embedding model's dimension."""
         try:

@@ -208,6 +208,33 @@ def _bucket(feature: str) -> int:
     return hash_feature(feature, N_BUCKETS)
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_buckets(low: str) -> tuple[tuple[int, ...], int, int, int, int]:
+    """Buckets of a word's own features, and of it as the word two before, one before, one after
+    and two after another."""
+    own = (_bucket(f"w={low}"), _bucket(f"p3={low[:3]}"), _bucket(f"x3={low[-3:]}"), _bucket(f"x2={low[-2:]}"))
+    return own, _bucket(f"w-2={low}"), _bucket(f"w-1={low}"), _bucket(f"w+1={low}"), _bucket(f"w+2={low}")
+
+
+@lru_cache(maxsize=1 << 12)
+def _shape_buckets(token_shape: str) -> tuple[int, int, int]:
+    return _bucket(f"s={token_shape}"), _bucket(f"s-1={token_shape}"), _bucket(f"s+1={token_shape}")
+
+
+def _lexicon_flags(word: str, is_first: bool, is_last: bool) -> tuple[list[int], list[int], list[int]]:
+    """The lexicon-flag buckets of a word seen from the token after it, itself and the token before."""
+    kinds = [name for name, on in (("fn", is_first), ("ln", is_last),
+                                   ("st", word in STREET_WORDS or word.endswith(STREET_SUFFIXES))) if on]
+    before, itself, after = ([_bucket(f"{name}{tag}") for name in kinds] for tag in ("-1", "0", "1"))
+    return before, itself, after
+
+
+_EMPTY_FLAGS: tuple[list[int], list[int], list[int]] = ([], [], [])
+_BIAS = hash_feature("b", N_BUCKETS)
+_LENGTH_BUCKETS = [hash_feature(f"len={n}", N_BUCKETS) for n in range(11)]
+_DIGIT_BUCKETS = [hash_feature(f"nd={n}", N_BUCKETS) for n in range(7)]
+
+
 def sentence_features(tokens: list[Token], first: frozenset[str], last: frozenset[str]) -> list[list[str]]:
     """Feature strings of every token (shared by training and inference).
 
@@ -268,7 +295,36 @@ class PiiTagger:
         self.first, self.last = load_lexicon()
 
     def feature_rows(self, tokens: list[Token]) -> list[list[int]]:
-        return [[_bucket(f) for f in feats] for feats in sentence_features(tokens, self.first, self.last)]
+        """Bucket indices of :func:`sentence_features`, the same multiset per token (a test holds
+        them equal). It runs on every stored turn, so the features of a word and of a shape are
+        hashed once per process and only the three pair features are formatted per token."""
+        n = len(tokens)
+        words = ["<s>", "<s>", *(t.text.lower() for t in tokens), "</s>", "</s>"]
+        shapes = ["<s>", "<s>", *(_shape(t.text) for t in tokens), "<s>", "<s>"]
+        lexical = [_EMPTY_FLAGS, _EMPTY_FLAGS]
+        for w in words[2:n + 2]:
+            lexical.append(_lexicon_flags(w, w in self.first, w in self.last))
+        lexical += [_EMPTY_FLAGS, _EMPTY_FLAGS]
+        rows: list[list[int]] = []
+        for i in range(n):
+            k = i + 2
+            tok = tokens[i].text
+            sh, sp, sn = shapes[k], shapes[k - 1], shapes[k + 1]
+            wp, wn = words[k - 1], words[k + 1]
+            row = [
+                _BIAS, *_word_buckets(words[k])[0], _shape_buckets(sh)[0],
+                _word_buckets(wp)[2], _word_buckets(words[k - 2])[1], _word_buckets(wn)[3],
+                _word_buckets(words[k + 2])[4], _shape_buckets(sp)[1], _shape_buckets(sn)[2],
+                _bucket(f"s-1s+1={sp}|{sn}"), _bucket(f"w-1s={wp}|{sh}"), _bucket(f"sw+1={sh}|{wn}"),
+                _LENGTH_BUCKETS[min(len(tok), 10)],
+            ]
+            row += lexical[k - 1][0]
+            row += lexical[k][1]
+            row += lexical[k + 1][2]
+            if tok.isdigit():
+                row.append(_DIGIT_BUCKETS[min(len(tok), 6)])
+            rows.append(row)
+        return rows
 
     def label_tokens(self, tokens: list[Token]) -> list[int]:
         """Most likely label index per token."""
@@ -567,12 +623,27 @@ def _extend_person(
     return Detection(det.entity_type, start, end, text[start:end])
 
 
+_LETTER_RUN_RE = re.compile(r"[^\W\d_]+")
+
+
+def _may_hold_a_name(text: str, model: PiiTagger) -> bool:
+    """Whether any tagger span of ``text`` could pass :func:`plausible_person` or
+    :func:`plausible_address`: both need a capitalised word, a lexicon name or a street word. Text
+    without one (Chinese, Thai, Arabic, Hindi, lower-case chat) skips the model, whose spans would
+    all be dropped."""
+    if any(map(str.isupper, text)):
+        return True
+    words = (w.lower() for w in _LETTER_RUN_RE.findall(text))
+    return any(w in model.first or w in model.last or w in STREET_WORDS or w.endswith(STREET_SUFFIXES) for w in words)
+
+
 def detect_names_and_addresses(text: str, tagger: PiiTagger | None = None) -> list[Detection]:
     """PERSON and STREET_ADDRESS detections from the tagger and the context rules, grown to full spans."""
     model = tagger if tagger is not None else get_tagger()
     tokens = tokenize(text)
     found = list(rule_detections(text))
-    for det in _merge_labelled(text, tokens, model.label_tokens(tokens)):
+    labels = model.label_tokens(tokens) if _may_hold_a_name(text, model) else [0] * len(tokens)
+    for det in _merge_labelled(text, tokens, labels):
         keep = (
             plausible_person(det.value, model.first, model.last)
             if det.entity_type == "PERSON"
