@@ -33,6 +33,8 @@ class Passage:
     text: str
     language: str
     score: float
+    # Share of the question's content words the passage contains (exact words).
+    term_overlap: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -126,13 +128,18 @@ _THAI_START = re.compile(r"[\u0e00-\u0e7f]")
 class ExtractiveResponder:
     """Picks answer sentences by question-term overlap, weighted by rarity and passage rank."""
 
-    def __init__(self, max_sentences: int = 2, max_passages: int = 3, close_calls: int = 0) -> None:
+    def __init__(
+        self, max_sentences: int = 2, max_passages: int = 3, close_calls: int = 0, read_by_words: float = 0.75
+    ) -> None:
         """``close_calls``: at most this many same-language sentences whose lexical scores are too
         close to call are compared by meaning (each costs a sentence embedding, ~10-30 ms on one
-        core); below 2 the lexical order stands."""
+        core); below 2 the lexical order stands. ``read_by_words``: a top passage in another language
+        holding at least this share of the question's words is read by words, not by meaning (which
+        embeds each of its sentences); above 1 never."""
         self._max_sentences = max_sentences
         self._max_passages = max_passages
         self._close_calls = close_calls
+        self._read_by_words = read_by_words
 
     def compose(
         self,
@@ -166,7 +173,10 @@ class ExtractiveResponder:
             id(s): _score(s, question_terms, _untopical(weights, topic[s.passage]), wants_number, priors[s.passage])
             for s in sentences
         }
-        across = language is not None and used[0].language != language
+        # A passage in another language that still holds most of the question's words (names,
+        # numbers, a misdetected or closely related language) is read by its words like any other.
+        across = (language is not None and used[0].language != language
+                  and used[0].term_overlap < self._read_by_words)
         if similarity is not None and across:
             # Across languages only the top passage is read, by meaning; its rank already says it is the one.
             sentences = [s for s in sentences if s.passage == 0][:_MAX_SEMANTIC_SENTENCES]

@@ -343,7 +343,7 @@ class ChatPipeline:
             hits.sort(key=lambda h: -h.score)
         hits = hits[: s.top_k]
         passages = [
-            Passage(h.document_id, h.chunk_id, h.title, h.text, h.language, h.score) for h in hits
+            Passage(h.document_id, h.chunk_id, h.title, h.text, h.language, h.score, h.term_overlap) for h in hits
         ]
         return _Retrieval(passages, hits, vector, confident, injected)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -44,6 +45,31 @@ def test_follow_up_uses_the_conversation(client: FlaskClient) -> None:
 def test_answers_in_the_users_language(client: FlaskClient) -> None:
     body = _chat(client, "Woher stammt die Kaffeepflanze ursprünglich?")
     assert body["language"] == "de"
+    assert "Äthiopien" in str(body["reply"])
+
+
+@pytest.mark.parametrize(("guess_confidence", "read_in"), [(0.7, "de"), (0.3, "en")])
+def test_a_short_first_message_is_read_in_the_detectors_guess(
+    chat_app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, guess_confidence: float, read_in: str
+) -> None:
+    # Too unsure to reply in German on a new session (the default, English, stays the reply language),
+    # sure enough that retrieval and answering read the question as German.
+    from app.engine.language import Detection
+
+    pipeline = chat_app.extensions["services"].pipeline
+    monkeypatch.setattr(pipeline.c.language, "resolve",
+                        lambda *_a, **_k: Detection("en", guess_confidence, "default", guess="de"))
+    languages: list[str | None] = []
+    compose = pipeline.c.responder.compose
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        languages.append(args[4] if len(args) > 4 else None)
+        return compose(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.c.responder, "compose", spy)
+    body = _chat(client, "Woher stammt Kaffee?")
+    assert body["language"] == "en"
+    assert languages == [read_in]
     assert "Äthiopien" in str(body["reply"])
 
 

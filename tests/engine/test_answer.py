@@ -118,6 +118,32 @@ def test_a_passage_in_another_language_is_read_by_meaning() -> None:
     assert calls and len(calls[0]) == 2
 
 
+def test_a_passage_in_another_language_sharing_the_question_words_is_read_by_words() -> None:
+    # "Wann entdeckte Scheele Sauerstoff?" detected as Luxembourgish still matches a German passage word for word.
+    text = "Sauerstoff ist ein Element. Carl Wilhelm Scheele entdeckte Sauerstoff 1771 in Uppsala."
+    passage = Passage(9, 90, "Sauerstoff", text, "de", 0.9, term_overlap=1.0)
+    calls: list[list[str]] = []
+    answer = ExtractiveResponder(max_sentences=1).compose(
+        "Wann entdeckte Scheele Sauerstoff?", [passage], None, _fixed_similarity({}, calls), "lb"
+    )
+    assert "1771" in answer.text
+    assert calls == []
+
+
+def test_warm_up_fills_the_sentence_caches_until_the_deadline() -> None:
+    from app.engine import answer as answer_module
+
+    answer_module._words.cache_clear()
+    responder = ExtractiveResponder()
+    responder.warm_up(iter(_passages()), deadline=0.0)  # already past: nothing is prepared
+    assert answer_module._words.cache_info().currsize == 0
+    responder.warm_up(iter(_passages()), deadline=float("inf"))
+    warmed = answer_module._words.cache_info().currsize
+    assert warmed >= 6  # four Warsaw sentences and two Tesla sentences
+    responder.compose("When did Warsaw become the capital?", _passages(), None, None, "en")
+    assert answer_module._words.cache_info().currsize == warmed  # the turn found them all prepared
+
+
 def test_close_calls_can_be_switched_off() -> None:
     text = "The anthem was played before the game by a marching band. Lady Gaga performed the anthem at the game."
     passage = Passage(7, 70, "Super Bowl 50", text, "en", 0.8)
