@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from flask import request
 from marshmallow import Schema, ValidationError
 
 from app.errors import APIError, UnsupportedMediaType, ValidationFailed, validation_messages
+
+SchemaT = TypeVar("SchemaT", bound=Schema)
+
+
+@cache
+def shared(schema_class: type[SchemaT]) -> SchemaT:
+    """One instance per schema class for hot views: a schema keeps no state between loads and
+    dumps, and building one (fields deep-copied, nested schemas made) costs more than using it."""
+    return schema_class()
 
 
 def parse_json(schema: Schema) -> Any:

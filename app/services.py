@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -29,6 +29,7 @@ from app.engine.memory import ConversationStore
 from app.engine.messages import Messages
 from app.engine.pipeline import ChatComponents, ChatPipeline, TurnObserver
 from app.engine.safety import ChunkSanitiser, InjectionDetector, InputGuard, LeakGuard, Redactor, embed_canary
+from app.engine.safety.patterns import PATTERN_ENTITY_TYPES
 from app.engine.smalltalk import SmallTalk
 from app.storage.db import make_engine
 
@@ -113,6 +114,8 @@ def _components(
     messages = Messages.load(default_language=config.language.default_language)
     pseudonym_key = os.environ.get(safety.pseudonym_key_env, "") if safety.pseudonym_mode else ""
     persona = embed_canary(chat.persona, deployment_canary(config.security.secret_key))
+    reply_types = frozenset(chat.reply_entity_types)
+    storage_redactor = Redactor(person=safety.redact_person, street_address=safety.redact_street_address)
     return ChatComponents(
         settings=chat,
         language=LanguageDetector(config.language),
@@ -120,9 +123,13 @@ def _components(
         smalltalk=SmallTalk(messages),
         input_guard=InputGuard(detector, max_chars=safety.max_input_chars, truncate=safety.truncate_long_input),
         chunk_scanner=chunk_scanner,
-        reply_redactor=Redactor(person=False, street_address=False,
-                                entity_types=frozenset(chat.reply_entity_types)),
-        storage_redactor=Redactor(person=safety.redact_person, street_address=safety.redact_street_address),
+        reply_redactor=Redactor(person=False, street_address=False, entity_types=reply_types),
+        storage_redactor=storage_redactor,
+        # A reply reaches storage with every pattern type the output guard masks already masked;
+        # when that is all of them, storing it only adds names and addresses.
+        stored_reply_redactor=(
+            replace(storage_redactor, patterns=False) if reply_types >= PATTERN_ENTITY_TYPES else storage_redactor
+        ),
         leak_guard=LeakGuard(deployment_canary(config.security.secret_key), persona=persona,
                              secrets=config.secrets(), ngram_words=safety.leak_ngram_words),
         knowledge=knowledge,

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from app.api import parse_json
+from app.api import parse_json, shared
 from app.auth.requires import requires
 from app.chat.schemas import (
     ChatRequestSchema,
@@ -26,7 +26,7 @@ bp = Blueprint("chat", __name__, url_prefix="/chat")
 @bp.post("")
 @requires("user")
 def chat() -> Response:
-    body: dict[str, Any] = parse_json(ChatRequestSchema())
+    body: dict[str, Any] = parse_json(shared(ChatRequestSchema))
     result = current_services().pipeline.handle(
         ChatRequest(
             message=body["message"],
@@ -45,16 +45,16 @@ def chat() -> Response:
         "request_id": current_request_id(),
         "flags": result.flags.public(),
     }
-    return jsonify(ChatResponseSchema().dump(payload))
+    return jsonify(shared(ChatResponseSchema).dump(payload))
 
 
 @bp.post("/feedback")
 @requires("user")
 def feedback() -> Response:
-    body: dict[str, Any] = parse_json(FeedbackRequestSchema())
+    body: dict[str, Any] = parse_json(shared(FeedbackRequestSchema))
     result = current_services().pipeline.rate(body["turn_id"], current_caller(), body["rating"], body["comment"])
     return jsonify(
-        FeedbackResponseSchema().dump(
+        shared(FeedbackResponseSchema).dump(
             {"turn_id": result.turn_id, "rating": result.rating, "request_id": current_request_id()}
         )
     )
@@ -67,5 +67,5 @@ def session(session_id: str) -> Response:
         raise NotFound("The session was not found.")
     turns = current_services().pipeline.session_turns(session_id, current_caller())
     return jsonify(
-        SessionSchema().dump({"session_id": session_id, "turns": turns, "request_id": current_request_id()})
+        shared(SessionSchema).dump({"session_id": session_id, "turns": turns, "request_id": current_request_id()})
     )

@@ -121,6 +121,8 @@ class ChatComponents:
     chunk_scanner: ChunkSanitiser | None
     reply_redactor: Redactor
     storage_redactor: Redactor
+    # Stores replies, which the output guard has redacted with ``reply_redactor`` already.
+    stored_reply_redactor: Redactor
     leak_guard: LeakGuard
     knowledge: KnowledgeBase
     responder: Responder
@@ -446,7 +448,7 @@ class ChatPipeline:
         user_text, reply = text, result.reply
         if c.redact_stored_turns:
             user_text = c.storage_redactor.redact(text, context).text
-            reply = c.storage_redactor.redact(reply, context).text
+            reply = c.stored_reply_redactor.redact(reply, context).text
         vector = result.query_vector
         turn = NewTurn(
             user_text=user_text, reply=reply, language=result.language,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,26 @@ def test_stored_turns_are_redacted(client: FlaskClient) -> None:
     assert "jane.roe@example.org" not in turn["user_text"]
     assert "[EMAIL_1]" in turn["user_text"]
     assert turn["turn_id"] == body["turn_id"]
+
+
+@pytest.mark.parametrize("reply_types", [["EMAIL"], None])
+def test_stored_replies_mask_what_the_reply_showed(
+    app_factory: Callable[..., Flask], kb_dir: Path, reply_types: list[str] | None
+) -> None:
+    # Replies may show a phone number from the knowledge base (here only emails are masked in
+    # replies, or everything by default); the stored copy masks it either way.
+    overrides: dict[str, object] = {"ratelimit": {"enabled": False}}
+    if reply_types is not None:
+        overrides["chat"] = {"reply_entity_types": reply_types}
+    app = app_factory(overrides)
+    app.extensions["services"].knowledge.ingest([kb_dir], progress=False, roots=[kb_dir])
+    client = app.test_client()
+    body = _chat(client, "What is the phone number of the support desk for billing questions?")
+    shown_phone = "+33 4 72 10 20 30" in str(body["reply"])
+    assert shown_phone is (reply_types is not None)
+    (turn,) = client.get(f"/chat/sessions/{body['session_id']}").get_json()["turns"]
+    assert "+33 4 72 10 20 30" not in turn["reply"]
+    assert "[PHONE_1]" in turn["reply"]
 
 
 def test_internal_documents_are_not_quoted_to_anonymous_callers(client: FlaskClient) -> None:

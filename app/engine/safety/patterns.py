@@ -255,6 +255,10 @@ def find_phones(text: str) -> Iterator[Detection]:
             yield Detection("PHONE", m.start(), m.end(), m.group())
 
 
+# Every entity type the detectors below report.
+PATTERN_ENTITY_TYPES = frozenset(
+    {"EMAIL", "CREDIT_CARD", "IBAN", "IP_ADDRESS", "US_SSN", "NATIONAL_ID", "SECRET", "PHONE"}
+)
 DETECTORS: tuple[Callable[[str], Iterator[Detection]], ...] = (
     find_secrets, find_emails, find_ibans, find_credit_cards, find_ssns,
     find_national_ids, find_ip_addresses, find_phones,

@@ -106,10 +106,12 @@ class Redactor:
     person: bool = True
     street_address: bool = True
     entity_types: frozenset[str] | None = None
+    # False for text whose pattern types (emails, phones, ...) were all masked already.
+    patterns: bool = True
 
     def detect(self, text: str) -> list[Detection]:
         """All detections in ``text`` after overlap merging, skipping existing placeholders."""
-        found = detect_patterns(text)
+        found = detect_patterns(text) if self.patterns else []
         if self.person or self.street_address:
             from app.engine.safety.tagger import detect_names_and_addresses
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.engine.safety.patterns import detect_patterns
+from app.engine.safety.patterns import PATTERN_ENTITY_TYPES, detect_patterns
 
 
 def kinds(text: str) -> set[tuple[str, str]]:
@@ -29,6 +29,16 @@ def kinds(text: str) -> set[tuple[str, str]]:
 )
 def test_detects(text: str, kind: str, value: str) -> None:
     assert (kind, value) in kinds(text)
+    # The stored-reply redactor trusts this list to know what the output guard masked already.
+    assert kind in PATTERN_ENTITY_TYPES
+
+
+def test_every_pattern_type_is_named_once() -> None:
+    text = " ".join([
+        "mail anna.muster@beispiel.de card 4111-1111-1111-1111 IBAN DE89 3704 0044 0532 0130 00",
+        "ip 192.168.10.1 ssn 123-45-6789 ruf an: +49 30 12345678 DNI 12345678Z key AKIAIOSFODNN7EXAMPLE",
+    ])
+    assert {kind for kind, _ in kinds(text)} == PATTERN_ENTITY_TYPES
 
 
 def test_invalid_checksums_ignored() -> None:
