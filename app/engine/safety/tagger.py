@@ -16,9 +16,9 @@ import gzip
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -172,8 +172,9 @@ STREET_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A token and its span (a tuple: every stored turn makes hundreds of them)."""
+
     text: str
     start: int
     end: int
@@ -230,6 +231,8 @@ def _lexicon_flags(word: str, is_first: bool, is_last: bool) -> tuple[list[int],
 
 
 _EMPTY_FLAGS: tuple[list[int], list[int], list[int]] = ([], [], [])
+# Words whose lexicon-flag buckets a tagger keeps (~100 bytes each).
+_FLAGS_CACHE = 1 << 16
 _BIAS = hash_feature("b", N_BUCKETS)
 _LENGTH_BUCKETS = [hash_feature(f"len={n}", N_BUCKETS) for n in range(11)]
 _DIGIT_BUCKETS = [hash_feature(f"nd={n}", N_BUCKETS) for n in range(7)]
@@ -293,6 +296,7 @@ class PiiTagger:
         if self.weights.shape != (N_BUCKETS, len(LABELS)):
             raise ModelArtifactError(f"PII tagger {path} has shape {self.weights.shape}")
         self.first, self.last = load_lexicon()
+        self._flags: dict[str, tuple[list[int], list[int], list[int]]] = {}
 
     def feature_rows(self, tokens: list[Token]) -> list[list[int]]:
         """Bucket indices of :func:`sentence_features`, the same multiset per token (a test holds
@@ -301,9 +305,15 @@ class PiiTagger:
         n = len(tokens)
         words = ["<s>", "<s>", *(t.text.lower() for t in tokens), "</s>", "</s>"]
         shapes = ["<s>", "<s>", *(_shape(t.text) for t in tokens), "<s>", "<s>"]
+        flags = self._flags
         lexical = [_EMPTY_FLAGS, _EMPTY_FLAGS]
         for w in words[2:n + 2]:
-            lexical.append(_lexicon_flags(w, w in self.first, w in self.last))
+            found = flags.get(w)
+            if found is None:
+                found = _lexicon_flags(w, w in self.first, w in self.last)
+                if len(flags) < _FLAGS_CACHE:
+                    flags[w] = found
+            lexical.append(found)
         lexical += [_EMPTY_FLAGS, _EMPTY_FLAGS]
         rows: list[list[int]] = []
         for i in range(n):
