@@ -40,8 +40,8 @@ def _questions(data: Path, limit: int) -> list[str]:
     return questions[::step][:limit]
 
 
-def _prepare(instance: Path, data: Path, sample: list[str]) -> float:
-    """Migrate and ingest into ``instance``; return the median time (ms) of embedding ``sample``."""
+def _prepare(instance: Path, data: Path, sample: list[str]) -> tuple[float, float]:
+    """Migrate and ingest into ``instance``; return the median and mean time (ms) of embedding ``sample``."""
     os.environ.update({"APP_ENV": "testing", "APP_INSTANCE_PATH": str(instance), "OMP_NUM_THREADS": "1"})
     from app import create_app
     from app.storage.migrate import upgrade_database
@@ -59,7 +59,7 @@ def _prepare(instance: Path, data: Path, sample: list[str]) -> float:
         embedder.embed_query(question)
         samples.append((time.perf_counter() - t) * 1000)
     services.knowledge.close()
-    return statistics.median(samples)
+    return statistics.median(samples), statistics.fmean(samples)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         questions = _questions(args.data, args.questions * passes)
         share = len(questions) // passes
         dealt = [questions[n::passes][:share] for n in range(passes)]
-        embed_ms = _prepare(instance, args.data, questions[:: max(1, len(questions) // 300)])
+        embed_ms, embed_mean_ms = _prepare(instance, args.data, questions[:: max(1, len(questions) // 300)])
         limit_rps = args.workers * 1000 / embed_ms
         env = {"APP_ENV": "testing", "APP_INSTANCE_PATH": str(instance), "APP__RATELIMIT__ENABLED": "false"}
         runs: dict[tuple[str, int], list[dict[str, object]]] = {}
@@ -99,17 +99,23 @@ def main(argv: list[str] | None = None) -> int:
                     perf_bench.run(base, "/chat", 400, 2, repeated)
                 )
     rows = [{"traffic": traffic, **median_run(found)} for (traffic, _), found in runs.items()]
-    result = {"embedding_ms_median": round(embed_ms, 2), "limit_rps": round(limit_rps, 1), "runs": rows}
+    # The headline limit uses the median embedding, as the issue states it. Long questions make the
+    # mean higher, and a core's throughput is bounded by the mean, so the ratio to that limit is shown too.
+    mean_limit_rps = args.workers * 1000 / embed_mean_ms
+    result = {"embedding_ms_median": round(embed_ms, 2), "embedding_ms_mean": round(embed_mean_ms, 2),
+              "limit_rps": round(limit_rps, 1), "mean_limit_rps": round(mean_limit_rps, 1), "runs": rows}
     for row in rows:
         row["ratio_to_limit"] = round(float(str(row["throughput_rps"])) / limit_rps, 3)
+        row["ratio_to_mean_limit"] = round(float(str(row["throughput_rps"])) / mean_limit_rps, 3)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"query embedding median {embed_ms:.2f} ms -> limit {limit_rps:.1f} turns/s on {args.workers} workers")
+    print(f"query embedding median {embed_ms:.2f} ms -> limit {limit_rps:.1f} turns/s on {args.workers} workers "
+          f"(mean {embed_mean_ms:.2f} ms -> {mean_limit_rps:.1f} turns/s)")
     print(f"medians over {args.repeats} repeats")
     for row in rows:
         print(f"{row['traffic']:22} c={row['concurrency']}: {row['throughput_rps']} req/s "
-              f"(ratio {row['ratio_to_limit']}), p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+              f"(ratio {row['ratio_to_limit']}; to the mean limit {row['ratio_to_mean_limit']}), p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
               f"p99 {row['p99_ms']} ms, errors {row['errors']}")
     return 0
 

@@ -90,6 +90,12 @@ class SmallTalk:
             vocab.pop("", None)
             self._vocab[language] = vocab
         self._longest = max((len(k) for v in self._vocab.values() for k in v), default=0)
+        # Every language's pieces at once: a message no language's pieces can make up (most
+        # questions) is told apart with one segmentation instead of one per language.
+        self._any_language: dict[str, int] = {}
+        for vocab in self._vocab.values():
+            for piece, rank in vocab.items():
+                self._any_language[piece] = max(rank, self._any_language.get(piece, rank))
 
     @classmethod
     def load(cls, default_language: str = "en") -> SmallTalk:
@@ -102,6 +108,8 @@ class SmallTalk:
             return None
         normalized = normalize(text)
         if not normalized or len(normalized) > self.max_chars:
+            return None
+        if self._segment(normalized, self._any_language) <= _FILLER:
             return None
         for candidate in self._search_order(language):
             rank = self._segment(normalized, self._vocab[candidate])

@@ -120,3 +120,14 @@ def test_every_trigger_matches_its_own_intent(smalltalk: SmallTalk) -> None:
 def test_acknowledgements_get_a_short_reply(smalltalk: SmallTalk, text: str, language: str) -> None:
     reply = smalltalk.match(text, language)
     assert reply is not None and reply.intent == "acknowledgement" and reply.language == language
+
+
+def test_a_question_is_ruled_out_with_one_segmentation(
+    smalltalk: SmallTalk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    segment = smalltalk._segment
+    monkeypatch.setattr(smalltalk, "_segment", lambda text, vocab: calls.append(text) or segment(text, vocab))
+    assert smalltalk.match("When was Acme Robotics founded?", "en") is None
+    assert len(calls) == 1
+    assert smalltalk.match("hello there, thanks!", "en") is not None
