@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"medians over {args.repeats} repeats")
     for row in rows:
         print(f"{row['traffic']:22} c={row['concurrency']}: {row['throughput_rps']} req/s "
-              f"(ratio {row['ratio_to_limit']}; to the mean limit {row['ratio_to_mean_limit']}), p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
-              f"p99 {row['p99_ms']} ms, errors {row['errors']}")
+              f"(ratio {row['ratio_to_limit']}; to the mean limit {row['ratio_to_mean_limit']}), "
+              f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, p99 {row['p99_ms']} ms, errors {row['errors']}")
     return 0
 
 
