@@ -84,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         dealt = [questions[n::passes][:share] for n in range(passes)]
         embed_ms, embed_mean_ms = _prepare(instance, args.data, questions[:: max(1, len(questions) // 300)])
         limit_rps = args.workers * 1000 / embed_ms
-        env = {"APP_ENV": "testing", "APP_INSTANCE_PATH": str(instance), "APP__RATELIMIT__ENABLED": "false"}
+        # Logging as in production: the access line and the chat_turn event of every request are
+        # formatted and written (to /dev/null here); the testing profile would skip both.
+        env = {"APP_ENV": "testing", "APP_INSTANCE_PATH": str(instance), "APP__RATELIMIT__ENABLED": "false",
+               "APP__LOGGING__LEVEL": "INFO", "APP__LOGGING__ACCESS_LOG": "true"}
         runs: dict[tuple[str, int], list[dict[str, object]]] = {}
         with server(env, args.workers) as base:
             perf_bench.run(base, "/chat", 10, 1, [json.dumps({"message": "hello"}).encode()])  # load models

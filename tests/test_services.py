@@ -22,6 +22,18 @@ def test_gunicorn_runs_the_worker_hooks_once_the_worker_holds_the_app() -> None:
     assert calls == ["a", "b"]
 
 
+def test_gunicorn_leaves_access_lines_to_the_app() -> None:
+    conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
+    logger = object.__new__(conf["logger_class"])  # no set-up: it would reconfigure this process's logging
+    lines: list[object] = []
+    # What a logconfig_dict alone does to gunicorn's own logger: access lines on.
+    logger._access_log_enabled = True
+    logger.access_log = SimpleNamespace(info=lambda *args, **_kw: lines.append(args))
+    logger.cfg = SimpleNamespace(access_log_format="%(h)s", is_ssl=False)
+    logger.access(SimpleNamespace(status="200 OK", headers=[], sent=0), SimpleNamespace(), {}, None)
+    assert lines == []
+
+
 def test_the_app_registers_connection_reset_and_warm_up(app: Flask) -> None:
     services = app.extensions["services"]
     assert app.extensions["worker_init"] == [services.after_fork, services.warm_up]
