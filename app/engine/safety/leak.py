@@ -16,7 +16,7 @@ import secrets as _secrets
 from dataclasses import dataclass, field
 
 from app.engine.safety.normalize import strip_invisible
-from app.engine.safety.patterns import SECRET_RE
+from app.engine.safety.patterns import SECRET_RE, may_hold_secret
 
 _B64_RE = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _WORD_RE = re.compile(r"\w+")
@@ -104,6 +104,7 @@ class LeakGuard:
             return LeakVerdict(True, "secret")
         if self._persona_overlap(reply) or any(self._persona_overlap(d) for d in _decoded_base64(reply)):
             return LeakVerdict(True, "persona")
-        if SECRET_RE.search(strip_invisible(reply)):
+        visible = strip_invisible(reply)
+        if may_hold_secret(visible) and SECRET_RE.search(visible):
             return LeakVerdict(True, "api_key")
         return LeakVerdict(False, "ok")

@@ -95,6 +95,18 @@ def test_cache_hits_and_invalidation(engine: Engine, tmp_path: Path, docs: Path)
     assert kb.cache_stats()["misses"] == 2
 
 
+def test_changing_a_returned_hit_leaves_the_cached_one_alone(engine: Engine, tmp_path: Path, docs: Path) -> None:
+    kb = _kb(engine, tmp_path)
+    kb.ingest([docs], progress=False)
+    first = kb.search("refunds")
+    original = (first[0].score, first[0].text)
+    first[0].score += 5.0
+    first[0].text = "sanitised"
+    again = kb.search("refunds")
+    assert kb.cache_stats()["hits"] == 1
+    assert (again[0].score, again[0].text) == original
+
+
 def test_other_process_picks_up_new_version(engine: Engine, tmp_path: Path, docs: Path) -> None:
     writer = _kb(engine, tmp_path)
     writer.ingest([docs], progress=False)

@@ -84,3 +84,31 @@ def test_redacted_email_leaves_no_domain() -> None:
 def test_loopback_and_unspecified_addresses_identify_no_one() -> None:
     found = {v for k, v in kinds("serve on 127.0.0.1:8000, 0.0.0.0 or [::1]; client 203.0.113.7") if k == "IP_ADDRESS"}
     assert found == {"203.0.113.7"}
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+        "AKIAIOSFODNN7EXAMPLE", "ASIAIOSFODNN7EXAMPLE",
+        "ghp_" + "a" * 36, "github_pat_" + "B" * 45, "xoxb-1234567890-abcdef",
+        "sk-proj-" + "c" * 24, "sk_live_" + "d" * 20, "rk_test_" + "e" * 20,
+        "AIza" + "f" * 35, "glpat-" + "g" * 20, "eyJhbGciOiJI.eyJzdWIiOiIx.SflKxwRJSMeKKF2QT4",
+        "postgres://app:s3cret@db/x", "Authorization: BEARER abcdefghijklmnopqrstu",
+        "PassWord: hunter22", "pwd=abcd1234", "API-KEY = 'zzzz9999'", "Secret: x9x9x9x9",
+        "token=abcdefgh", "Passwort: geheim123", "contraseña: clave123", "Mot de passe : azerty12",
+    ],
+)
+def test_the_secret_pre_check_lets_every_pattern_through(secret: str) -> None:
+    from app.engine.safety.patterns import SECRET_RE, may_hold_secret
+
+    text = f"note {secret} end"
+    assert SECRET_RE.search(text), "the sample must be a secret the patterns find"
+    assert may_hold_secret(text)
+    assert ("SECRET" in {d.entity_type for d in detect_patterns(text)})
+
+
+def test_plain_prose_skips_the_secret_patterns() -> None:
+    from app.engine.safety.patterns import may_hold_secret
+
+    assert not may_hold_secret("Beyoncé was born in Houston, Texas, and rose to fame in the late 1990s.")
