@@ -284,7 +284,7 @@ class ChatPipeline:
     ) -> None:
         c = self.c
         with timer("retrieve"):
-            retrieval = self._retrieve(text, request, state, result.content_language)
+            retrieval = self._retrieve(text, request, state, result.content_language, timer)
         result.injected_chunks = retrieval.injected
         result.query_vector = retrieval.query_vector
         if not retrieval.confident:
@@ -314,7 +314,7 @@ class ChatPipeline:
         result.reply = self.c.messages.text("fallback", result.language)
 
     def _retrieve(
-        self, text: str, request: ChatRequest, state: SessionState | None, language: str
+        self, text: str, request: ChatRequest, state: SessionState | None, language: str, timer: _Stages
     ) -> _Retrieval:
         c, s = self.c, self.c.settings
         # Personal data in a question (a phone number, an email) says nothing about the topic.
@@ -324,7 +324,8 @@ class ChatPipeline:
             searchable, history, follow_up_max_words=s.follow_up_max_words,
             token_budget=s.history_token_budget, max_chars=s.query_max_chars,
         )
-        vector = c.knowledge.embed_query(query)
+        with timer("embed"):  # part of "retrieve": the model call that bounds throughput
+            vector = c.knowledge.embed_query(query)
         if query != focus(searchable, s.query_max_chars) and state is not None and state.last_query_vector:
             vector = _blend(vector, np.frombuffer(state.last_query_vector, dtype=np.float32))
         filters = dict(request.filters or {})

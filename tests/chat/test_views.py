@@ -183,6 +183,7 @@ def test_chat_metrics(client: FlaskClient) -> None:
     counters = metrics["counters"]
     assert counters['chat_turns_total{language="en"}'] == 2
     assert 'chat_stage_ms{stage="retrieve"}' in metrics["observations"]
+    assert 'chat_stage_ms{stage="embed"}' in metrics["observations"]
 
 
 def test_source_snippets_never_carry_pii(chat_app: Flask) -> None:
