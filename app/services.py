@@ -133,7 +133,8 @@ def _components(
         leak_guard=LeakGuard(deployment_canary(config.security.secret_key), persona=persona,
                              secrets=config.secrets(), ngram_words=safety.leak_ngram_words),
         knowledge=knowledge,
-        responder=ExtractiveResponder(chat.answer_sentences, chat.answer_passages, chat.answer_close_calls),
+        responder=ExtractiveResponder(chat.answer_sentences, chat.answer_passages, chat.answer_close_calls,
+                                      chat.answer_read_by_words),
         memory=memory,
         feedback=FeedbackLearner(
             engine,

@@ -41,6 +41,10 @@ class ChatSettings:
     # the turns; cached by sentence). Off by default: on XQuAD it lifts answer-in-reply by under one
     # point (88.5 -> 89.2%) and would cost ~12 ms per turn on average, p95 47 -> 102 ms.
     answer_close_calls: int = 0
+    # A top passage in another language holding at least this share of the question's words is read
+    # by words rather than by embedding each of its sentences (~250 ms a passage on one core).
+    # Names alone make about half ("Nikola Tesla" in an Italian question over a Romanian passage).
+    answer_read_by_words: float = 0.75
     # Entity types masked in replies. Names and addresses in public knowledge are the point of an
     # answer ("who won the 2015 final?"), so they are masked in stored turns and logs but not here.
     reply_entity_types: list[str] = field(
