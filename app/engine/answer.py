@@ -297,7 +297,6 @@ def _is_heading(line: str, number: int, total: int) -> bool:
     return number < total - 1 and len(line) <= 40 and len(line.split()) <= 5 and not _SENTENCE_END.search(line)
 
 
-
 def _matches(term: str, sentence: _Sentence) -> float:
     """1 for the word itself, 0.7 for an inflected or derived form: by prefix ("die" ~ "died", "year" ~
     "years") or by stem, which also catches changed endings and umlauts ("ölmüştür" ~ "öldü", "alt" ~

@@ -117,6 +117,9 @@ def dominant_script(text: str) -> str | None:
     return ranked[0][0]
 
 
+_OPENING_PUNCTUATION = "\"'«“‘(¿¡[-"
+
+
 def _outweighs_latin(text: str, script: str) -> bool:
     """More words in ``script`` than lower-case Latin words (which names rarely are)."""
     other = plain_latin = 0
@@ -128,9 +131,6 @@ def _outweighs_latin(text: str, script: str) -> bool:
         elif "Latn" in scripts and token.lstrip(_OPENING_PUNCTUATION)[:1].islower():
             plain_latin += 1
     return other > plain_latin
-
-
-_OPENING_PUNCTUATION = "\"'«“‘(¿¡[-"
 
 
 def count_words(text: str) -> int:

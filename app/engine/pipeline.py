@@ -12,7 +12,6 @@ Raises:
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from app.engine.chat_settings import ChatSettings
 from app.engine.feedback import FeedbackLearner, FeedbackResult
 from app.engine.gaps import GapRecorder
 from app.engine.knowledge import KnowledgeBase, SearchHit
+from app.engine.knowledge.cache import QueryCache
 from app.engine.knowledge.search import content_terms
 from app.engine.knowledge.tokenize import tokenize
 from app.engine.language import LanguageDetector
@@ -186,8 +186,8 @@ class ChatPipeline:
     def __init__(self, components: ChatComponents) -> None:
         self.c = components
         self._chunk_scans: dict[tuple[int, int], str] = {}
-        self._sentence_vectors: dict[str, Vector] = {}
-        self._cache_lock = threading.Lock()
+        # Keyed by knowledge-base sentences, never by question text.
+        self._sentence_vectors: QueryCache[Vector] = QueryCache(_SENTENCE_VECTOR_CACHE)
 
     # ---- public API ----------------------------------------------------------------------------
 
@@ -363,12 +363,9 @@ class ChatPipeline:
             found = {s: v for s in dict.fromkeys(sentences) if (v := cache.get(s)) is not None}
             missing = [s for s in dict.fromkeys(sentences) if s not in found]
             if missing:
-                rows = embedder.embed_passages(missing)
-                with self._cache_lock:
-                    for sentence, row in zip(missing, rows, strict=True):
-                        found[sentence] = cache[sentence] = row
-                        while len(cache) > _SENTENCE_VECTOR_CACHE:
-                            cache.pop(next(iter(cache)))
+                for sentence, row in zip(missing, embedder.embed_passages(missing), strict=True):
+                    found[sentence] = row
+                    cache.put(sentence, row)
             return [float(found[s] @ vector) for s in sentences]
 
         return similarity

