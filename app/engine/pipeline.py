@@ -185,7 +185,7 @@ def _shares_a_word(top: list[SearchHit], query: str, language: str, speaks_langu
 class ChatPipeline:
     def __init__(self, components: ChatComponents) -> None:
         self.c = components
-        self._chunk_scans: dict[tuple[int, int], str] = {}
+        self._chunk_scans: QueryCache[str] = QueryCache(_CHUNK_SCAN_CACHE)
         # Keyed by knowledge-base sentences, never by question text.
         self._sentence_vectors: QueryCache[Vector] = QueryCache(_SENTENCE_VECTOR_CACHE)
 
@@ -402,13 +402,11 @@ class ChatPipeline:
         return clean, removed
 
     def _scan_once(self, scanner: ChunkSanitiser, hit: SearchHit) -> str:
-        key = (hit.chunk_id, hash(hit.text))
+        key = f"{hit.chunk_id}:{hash(hit.text)}"
         kept = self._chunk_scans.get(key)
         if kept is None:
             kept = scanner.clean(hit.text)
-            if len(self._chunk_scans) >= _CHUNK_SCAN_CACHE:
-                self._chunk_scans.pop(next(iter(self._chunk_scans)))
-            self._chunk_scans[key] = kept
+            self._chunk_scans.put(key, kept)
         return kept
 
     def _guard_output(self, result: ChatResult) -> None:
