@@ -1,4 +1,5 @@
-"""``@requires(level)``: the one decorator that declares and enforces what a route needs.
+"""``@requires(level)``: the one decorator that declares what a route needs; the authentication
+hook (``app.auth.authenticate``) enforces it.
 
 Levels: ``public`` (no authentication at all: probes), ``user`` (any valid token, or an anonymous
 caller when ``auth.allow_anonymous`` is on), ``admin`` (a token with role admin), and ``metrics``
@@ -8,11 +9,8 @@ refuses routes that do not (fail closed), and a test lists the URL map to catch 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Literal, ParamSpec, TypeVar, get_args
-
-from flask import g
 
 from app.engine.access import ROLE_ADMIN, Principal
 from app.errors import Forbidden, Unauthorized
@@ -52,12 +50,9 @@ def requires(level: Level) -> Callable[[Callable[P, R]], Callable[P, R]]:
         raise ValueError(f"unknown access level {level!r}; use one of {', '.join(LEVELS)}")
 
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(view)
-        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-            check_access(level, g.get("principal"))
-            return view(*args, **kwargs)
-
-        setattr(guarded, REQUIREMENT_ATTR, level)
-        return guarded
+        # Only declared here: the authentication hook checks it before the quota counters and the
+        # view run (and refuses a route that declares nothing), so a second check would repeat it.
+        setattr(view, REQUIREMENT_ATTR, level)
+        return view
 
     return decorate

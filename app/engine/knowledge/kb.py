@@ -15,7 +15,7 @@ import importlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -306,12 +306,13 @@ class KnowledgeBase:
 
     # ---- status, readiness, reindex -------------------------------------------------------
 
-    def status(self, check_sources: bool = True) -> state.KBStatus:
+    def status(self, check_sources: bool = True, document_ids: Collection[int] | None = None) -> state.KBStatus:
+        """Counts, versions and stale documents (only among ``document_ids`` when given)."""
         sig = ing.signature(self.settings, self.embedder.name)
         with self._maker() as session:
             db = state.read_state(session)
             docs, chunks, langs = state.counts(session)
-            stale = state.find_stale(session, sig) if check_sources else []
+            stale = state.find_stale(session, sig, document_ids) if check_sources else []
         age = (datetime.now(UTC) - _aware(db.updated_at)).total_seconds() if db.updated_at else None
         result = state.KBStatus(docs, chunks, db.version, self.loaded_version, db.embedding_model or
                                 self.embedder.name, db.dimension, chunking_settings(self.settings), age,
@@ -375,16 +376,19 @@ class KnowledgeBase:
             return True, "knowledge base empty (nothing ingested yet)"
         return True, f"index v{self._index.version}: {self._index.size} chunks, model {self.embedder.name}"
 
-    def reindex(self, full: bool = False) -> ReindexReport:
-        """Re-chunk/re-embed stale-by-settings documents (all with ``full``), publish a new version."""
+    def reindex(self, full: bool = False, document_ids: Collection[int] | None = None) -> ReindexReport:
+        """Re-chunk/re-embed stale-by-settings documents (all with ``full``; only ``document_ids``
+        when given, as for one tenant's admin), publish a new version."""
         start = time.perf_counter()
         sig = ing.signature(self.settings, self.embedder.name)
         with self._maker() as session:
             stmt = select(Document.id) if full else select(Document.id).where(Document.index_signature != sig)
+            if document_ids is not None:
+                stmt = stmt.where(Document.id.in_(list(document_ids)))
             ids = list(session.scalars(stmt))
         chunks = ing.reembed_documents(self._maker, ids, self.settings, self.embedder, self.scanner)
         # Chunks kept as they were may have been judged by another detector (or none) at ingest.
-        rescanned = rescan_chunks(self._maker, self.scanner) if self.scanner is not None else 0
+        rescanned = (rescan_chunks(self._maker, self.scanner, document_ids) if self.scanner is not None else 0)
         self._error = None
         version = self._bump_and_publish()
         return ReindexReport(version, len(ids), chunks, round(time.perf_counter() - start, 3), rescanned)

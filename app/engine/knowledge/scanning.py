@@ -4,6 +4,7 @@ layer provides the implementation. Raises nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from sqlalchemy import select, update
@@ -27,14 +28,19 @@ def scan_columns(scanner: ChunkScanner | None, text: str) -> dict[str, str | Non
     return {"scan_signature": scanner.signature, "scanned_text": None if kept == text else kept}
 
 
-def rescan_chunks(maker: sessionmaker[Session], scanner: ChunkScanner, batch: int = 500) -> int:
-    """Scan the chunks judged by another detector (or none); returns how many were rescanned."""
+def rescan_chunks(
+    maker: sessionmaker[Session], scanner: ChunkScanner, document_ids: Collection[int] | None = None,
+    batch: int = 500,
+) -> int:
+    """Scan the chunks judged by another detector (or none), of ``document_ids`` when given;
+    returns how many were rescanned."""
+    stmt = select(Chunk.id, Chunk.text).where(Chunk.scan_signature != scanner.signature)
+    if document_ids is not None:
+        stmt = stmt.where(Chunk.document_id.in_(list(document_ids)))
     total = 0
     while True:
         with maker.begin() as session:
-            rows = session.execute(
-                select(Chunk.id, Chunk.text).where(Chunk.scan_signature != scanner.signature).limit(batch)
-            ).all()
+            rows = session.execute(stmt.limit(batch)).all()
             for chunk_id, text in rows:
                 session.execute(update(Chunk).where(Chunk.id == chunk_id).values(**scan_columns(scanner, text)))
         total += len(rows)

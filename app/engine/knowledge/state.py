@@ -6,6 +6,7 @@ database errors propagate.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -101,12 +102,17 @@ def read_chunks(maker: sessionmaker[Session], dimension: int) -> tuple[list[Chun
     return records, matrix.astype(np.float32)
 
 
-def find_stale(session: Session, current_signature: str) -> list[StaleDocument]:
-    """Documents whose source changed or vanished, or that were chunked/embedded differently."""
+def find_stale(
+    session: Session, current_signature: str, document_ids: Collection[int] | None = None
+) -> list[StaleDocument]:
+    """Documents whose source changed or vanished, or that were chunked/embedded differently
+    (among ``document_ids`` when given: only their source files are read)."""
     hashes: dict[str, str | None] = {}
     stale = []
-    rows = session.execute(select(Document.id, Document.source, Document.path, Document.file_hash,
-                                  Document.index_signature).order_by(Document.id))
+    stmt = select(Document.id, Document.source, Document.path, Document.file_hash, Document.index_signature)
+    if document_ids is not None:
+        stmt = stmt.where(Document.id.in_(list(document_ids)))
+    rows = session.execute(stmt.order_by(Document.id))
     for did, source, path, fhash, sig in rows:
         if is_upload(path):
             # Uploaded content lives only in the database: it can be stale by settings, never by source.
