@@ -27,6 +27,12 @@ def parse_json(schema: Schema) -> Any:
     data = request.get_json(silent=True)
     if data is None:
         raise APIError("The request body is not valid JSON.")
+    return load(schema, data)
+
+
+def load(schema: Schema, data: Any) -> Any:
+    """``data`` (a body, form fields or query arguments) loaded through ``schema``; 422 naming the
+    fields otherwise."""
     try:
         return schema.load(data)
     except ValidationError as exc:

@@ -57,7 +57,7 @@ def db_upgrade() -> None:
 kb_cli = AppGroup("kb", help="Knowledge base: ingest, search, status, reindex, gaps.")
 
 
-def _fail(message: str) -> NoReturn:
+def fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
 
@@ -73,7 +73,7 @@ def kb_ingest(paths: tuple[Path, ...], tags: tuple[str, ...], prune: bool) -> No
     try:
         report = knowledge.ingest(list(paths), tags=list(tags), prune=prune, progress=True, roots=roots)
     except KnowledgeError as exc:
-        _fail(f"ingest failed: {exc}")
+        fail(f"ingest failed: {exc}")
     for problem in report.errors:
         click.echo(f"skipped: {problem}", err=True)
     click.echo(report.summary())
@@ -117,7 +117,7 @@ def kb_search(query: str | None, lang: str | None, top_k: int, as_json: bool, qu
             click.echo(json.dumps({"query": item["query"], "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False))
         return
     if not query:
-        _fail("give a QUERY or --queries FILE")
+        fail("give a QUERY or --queries FILE")
     hits = knowledge.search(query, lang=lang, top_k=top_k)
     for rank, hit in enumerate(hits, 1):
         if as_json:

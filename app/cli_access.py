@@ -7,13 +7,12 @@ change is written to the audit log with actor ``cli``.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
-from typing import NoReturn
 
 import click
 from flask.cli import AppGroup
 
+from app.cli import fail
 from app.engine.access import CLI_ACTOR, ROLES, AccessError, Actor, parse_duration
 from app.request_context import current_config, current_services
 
@@ -22,11 +21,6 @@ tokens_cli = AppGroup("tokens", help="API tokens (stored only as keyed hashes)."
 audit_cli = AppGroup("audit", help="The audit log of admin actions and operator commands.")
 
 _CLI = Actor(CLI_ACTOR)
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(1)
 
 
 def _when(value: datetime | None) -> str:
@@ -42,7 +36,7 @@ def tenants_create(name: str, quota: str) -> None:
     try:
         tenant = services.access.create_tenant(name, quota)
     except AccessError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     services.audit.record(_CLI, "tenant.create", tenant.name, {"quota": tenant.quota})
     click.echo(f"tenant {tenant.name} created (quota: {tenant.quota or 'default'})")
 
@@ -71,7 +65,7 @@ def tokens_create(tenant: str, role: str, expires: str | None, quota: str) -> No
         lifetime = parse_duration(expires) if expires else None
         info, secret = services.access.create_token(tenant, role, lifetime, quota)
     except AccessError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     services.audit.record(Actor(CLI_ACTOR, tenant), "token.create", str(info.id),
                           {"role": role, "expires_at": _when(info.expires_at), "quota": info.quota})
     click.echo(f"token id {info.id} (tenant {info.tenant}, role {info.role}, expires {_when(info.expires_at)})")
@@ -87,7 +81,7 @@ def tokens_revoke(token_id: int) -> None:
     try:
         info = services.access.revoke_token(token_id)
     except AccessError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     services.audit.record(Actor(CLI_ACTOR, info.tenant), "token.revoke", str(token_id))
     click.echo(f"token {token_id} revoked")
 

@@ -79,12 +79,6 @@ class Forbidden(APIError):
     message = "This API token is not allowed to do that."
 
 
-class PayloadTooLarge(APIError):
-    status = 413
-    code = "payload_too_large"
-    message = "The request body is too large."
-
-
 class ServiceUnavailable(APIError):
     status = 503
     code = "service_unavailable"

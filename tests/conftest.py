@@ -171,9 +171,3 @@ def issue_token(app: Flask, tenant: str, role: str = "user", quota: str = "", te
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def admin_token(app: Flask) -> str:
-    """An admin token of tenant ``acme`` in the ``app`` fixture."""
-    return issue_token(app, "acme", "admin")

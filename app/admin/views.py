@@ -9,7 +9,6 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import Schema, ValidationError
 
 from app.admin.schemas import (
     DeletedSchema,
@@ -23,11 +22,11 @@ from app.admin.schemas import (
     StatusSchema,
     UploadResultSchema,
 )
-from app.api import parse_json
+from app.api import load, parse_json
 from app.auth import current_principal, requires
 from app.chat.schemas import is_session_id
 from app.engine.access import Actor
-from app.errors import APIError, NotFound, ValidationFailed, validation_messages
+from app.errors import APIError, NotFound, ValidationFailed
 from app.request_context import current_config, current_request_id, current_services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,13 +40,6 @@ def _actor() -> Actor:
     return Actor(principal.actor, principal.tenant, current_request_id() or "")
 
 
-def _load(schema: Schema, data: Any) -> Any:
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        raise ValidationFailed(errors=validation_messages(exc)) from None
-
-
 def _with_request_id(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "request_id": current_request_id()}
 
@@ -58,7 +50,7 @@ def _uploaded() -> tuple[str, bytes, list[str]]:
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed(errors={"file": ["Missing file part."]})
-        form = _load(FormUploadSchema(), {"tags": request.form.getlist("tags")})
+        form = load(FormUploadSchema(), {"tags": request.form.getlist("tags")})
         return upload.filename or "", upload.read(), form["tags"]
     if not request.is_json:
         raise APIError("Send multipart/form-data with a 'file' part, or JSON.", status=415)
@@ -108,7 +100,7 @@ def kb_status() -> Response:
 @bp.get("/conversations")
 @requires("admin")
 def export_conversation() -> Response:
-    query = _load(ExportQuerySchema(), request.args.to_dict())
+    query = load(ExportQuerySchema(), request.args.to_dict())
     exported = current_services().conversation_admin.export(_actor(), query["session_id"])
     turns = [
         {**asdict(turn), "feedback": _feedback(exported.feedback.get(turn.turn_id))} for turn in exported.turns

@@ -27,11 +27,13 @@ class TokenVerifier:
         hash_key: bytes,
         ttl_seconds: float,
         monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._resolve = resolve
         self._key = hash_key
         self._ttl = ttl_seconds
         self._monotonic = monotonic
+        self._wall_clock = wall_clock
         # Keyed by the token's keyed hash, so the cache never holds a usable secret.
         self._cache: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._lock = threading.Lock()
@@ -42,7 +44,7 @@ class TokenVerifier:
         if self._ttl > 0:
             with self._lock:
                 cached = self._cache.get(key)
-            if cached is not None and now - cached[1] < self._ttl and not _expired(cached[0]):
+            if cached is not None and now - cached[1] < self._ttl and not self._expired(cached[0]):
                 return cached[0]
         principal = self._resolve(presented)
         with self._lock:
@@ -55,11 +57,6 @@ class TokenVerifier:
                     self._cache.popitem(last=False)
         return principal
 
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
-
-def _expired(principal: Principal) -> bool:
-    # An expiry is known locally: no need to wait for the cache entry to age out.
-    return principal.expires_at is not None and principal.expires_at <= datetime.now(UTC)
+    def _expired(self, principal: Principal) -> bool:
+        # An expiry is known locally: no need to wait for the cache entry to age out.
+        return principal.expires_at is not None and principal.expires_at <= self._wall_clock()

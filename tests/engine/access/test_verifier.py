@@ -60,13 +60,15 @@ def test_invalid_tokens_are_not_cached() -> None:
 
 def test_a_cached_token_that_expires_is_refused_at_once() -> None:
     store = FakeStore()
-    soon = datetime.now(UTC) + timedelta(milliseconds=50)
-    store.valid["t"] = Principal(1, "acme", "user", expires_at=soon)
-    verifier = TokenVerifier(store.resolve, KEY, ttl_seconds=3600)
+    now = [datetime(2026, 1, 1, 12, 0, tzinfo=UTC)]
+    expires = now[0] + timedelta(minutes=5)
+    store.valid["t"] = Principal(1, "acme", "user", expires_at=expires)
+    verifier = TokenVerifier(store.resolve, KEY, ttl_seconds=3600, wall_clock=lambda: now[0])
     assert verifier.verify("t") is not None
-    store.valid["t"] = Principal(1, "acme", "user", expires_at=datetime.now(UTC) - timedelta(seconds=1))
-    while datetime.now(UTC) <= soon:
-        pass
-    assert store.calls == 1
-    verifier.verify("t")
+    now[0] = expires - timedelta(seconds=1)
+    assert verifier.verify("t") is not None
+    assert store.calls == 1  # still cached
+    del store.valid["t"]  # the database no longer accepts it once expired
+    now[0] = expires
+    assert verifier.verify("t") is None
     assert store.calls == 2  # expired locally, so the database was asked again
