@@ -42,11 +42,16 @@ def token_estimate(text: str) -> int:
     return max(words, len(text) // 4 if words <= 2 else words)
 
 
+def _has_word(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
 def focus(message: str, max_chars: int) -> str:
     """The part of a message that carries the question: its question clauses when it also has
     other content ("call me back on ..., but first: who won?"), bounded by ``max_chars``."""
     if len(message) <= max_chars:
-        clauses = [c.strip() for c in _CLAUSE_END.split(message) if c.strip()]
+        # A clause of punctuation alone ("die? ??", "Hmm... who?") carries nothing to search for.
+        clauses = [c.strip() for c in _CLAUSE_END.split(message) if _has_word(c)]
         questions = [i for i, c in enumerate(clauses) if _QUESTION_END.search(c[-1:])]
         if len(clauses) < 2 or not questions:
             return message
@@ -55,7 +60,7 @@ def focus(message: str, max_chars: int) -> str:
         if picked[0] > 0 and is_follow_up(clauses[picked[0]]):
             picked = [picked[0] - 1, *picked]
         return " ".join(clauses[i] for i in sorted(set(picked)))
-    sentences = [s for s in _SENTENCE_END.split(message) if s.strip()]
+    sentences = [s for s in _SENTENCE_END.split(message) if _has_word(s)]
     asked = [s for s in sentences if _QUESTION_END.search(s)]
     if asked:
         last = asked[-1]

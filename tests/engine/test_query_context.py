@@ -45,3 +45,17 @@ def test_long_message_is_focused_on_its_question() -> None:
     focused = focus(message, 600)
     assert focused == "When did Warsaw become the capital of Poland?"
     assert len(focus("x" * 4000, 600)) == 600
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("What year did Tesla die? ??", "What year did Tesla die? ??"),
+        ("What year did Tesla die?!?", "What year did Tesla die?!?"),
+        ("Hmm... who founded Tesla?", "who founded Tesla?"),
+        ("Call me on Monday. ??? Who founded Tesla? ?", "Who founded Tesla?"),
+    ],
+)
+def test_clauses_of_punctuation_alone_are_not_the_question(message: str, expected: str) -> None:
+    # "die? ??" once sent "? ?" to retrieval and answered from an unrelated licence text.
+    assert focus(message, 600) == expected
