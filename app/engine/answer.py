@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from app.engine.knowledge.chunking import split_sentences
 from app.engine.knowledge.tokenize import tokenize
@@ -168,11 +168,8 @@ class ExtractiveResponder:
         wants_number = bool(_NUMERIC_QUESTION.search(question))
         # Words of a passage's title name its topic, which every sentence of it shares; they pick the
         # passage (retrieval did that), not the sentence that answers.
-        topic = [frozenset(tokenize(p.title)) for p in used]
-        scores = {
-            id(s): _score(s, question_terms, _untopical(weights, topic[s.passage]), wants_number, priors[s.passage])
-            for s in sentences
-        }
+        weighted = [_weighted_terms(question_terms, _untopical(weights, frozenset(tokenize(p.title)))) for p in used]
+        scores = {id(s): _score(s, weighted[s.passage], wants_number, priors[s.passage]) for s in sentences}
         # A passage in another language that still holds most of the question's words (names,
         # numbers, a misdetected or closely related language) is read by its words like any other.
         across = (language is not None and used[0].language != language
@@ -297,30 +294,46 @@ def _is_heading(line: str, number: int, total: int) -> bool:
     return number < total - 1 and len(line) <= 40 and len(line.split()) <= 5 and not _SENTENCE_END.search(line)
 
 
-def _matches(term: str, sentence: _Sentence) -> float:
+class _Term(NamedTuple):
+    """A question word, its weight and the shorter forms of it a sentence word may be."""
+
+    text: str
+    weight: float
+    # The term cut by one or two characters, keeping at least four ("founded" ~ "found").
+    truncations: tuple[str, ...]
+
+
+def _weighted_terms(question: set[str], weights: dict[str, float]) -> list[_Term]:
+    """The question terms that weigh anything (the others add nothing to a sentence's score)."""
+    return [
+        _Term(t, w, tuple(t[:k] for k in range(max(4, len(t) - 2), len(t))))
+        for t in question
+        if (w := weights.get(t, 0.0))
+    ]
+
+
+def _matches(term: _Term, sentence: _Sentence) -> float:
     """1 for the word itself, 0.7 for an inflected or derived form: by prefix ("die" ~ "died", "year" ~
     "years") or by stem, which also catches changed endings and umlauts ("ölmüştür" ~ "öldü", "alt" ~
     "älteste", "долго" ~ "долгий")."""
-    tokens = sentence.tokens
-    if term in tokens:
+    tokens, text = sentence.tokens, term.text
+    if text in tokens:
         return 1.0
     # A sentence word that extends the term by up to three characters, or that the term extends
     # by up to two (the word keeping at least four).
-    if len(term) >= 3 and term in sentence.words.prefixes:
+    if len(text) >= 3 and text in sentence.words.prefixes:
         return 0.7
-    if any(term[:k] in tokens for k in range(max(4, len(term) - 2), len(term))):
+    if any(t in tokens for t in term.truncations):
         return 0.7
-    if len(term) >= 3:
-        root = stem(term, sentence.words.language)
+    if len(text) >= 3:
+        root = stem(text, sentence.words.language)
         if len(root) >= 2 and root in sentence.words.stems:
             return 0.7
     return 0.0
 
 
-def _score(
-    sentence: _Sentence, question: set[str], weights: dict[str, float], wants_number: bool, prior: float
-) -> float:
-    overlap = sum(weights.get(t, 0.0) * _matches(t, sentence) for t in question)
+def _score(sentence: _Sentence, terms: list[_Term], wants_number: bool, prior: float) -> float:
+    overlap = sum(t.weight * _matches(t, sentence) for t in terms)
     if wants_number and _DIGIT.search(sentence.text):
         overlap += 0.5
     # Earlier sentences are slightly preferred as a tie-breaker.
