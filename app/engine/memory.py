@@ -121,21 +121,24 @@ class ConversationStore:
             )
 
     def append(
-        self, session_id: str, tenant: str, turn: NewTurn, language: str, redaction_state: dict[str, Any]
+        self, session_id: str, tenant: str, turn: NewTurn, language: str, redaction_state: dict[str, Any],
+        *, new_session: bool = False,
     ) -> str:
         """Store ``turn`` (already redacted), creating the session on first use; returns the turn id.
+        ``new_session``: the caller has just made ``session_id`` up (``new_session_id``), so the
+        session is created without looking for it first (a clash would fail on the primary key).
 
         This runs on every turn, so it uses the prepared Core statements: an update that returns the
         new position replaces the ORM's locking read, object flush and second write, and statements
         built once skip SQLAlchemy's per-call construction (most of the cost of a SQLite write)."""
         sql = self._sql
         with self._engine.begin() as conn:
-            position = conn.execute(
+            position = None if new_session else conn.execute(
                 sql.count_turn,
                 {"sid": session_id, "owner": tenant, "new_language": language, "state": redaction_state},
             ).scalar()
             if position is None:
-                if conn.execute(sql.session_exists, {"sid": session_id}).first() is not None:
+                if not new_session and conn.execute(sql.session_exists, {"sid": session_id}).first() is not None:
                     raise SessionNotFound(session_id)  # another tenant's session
                 position = 1
                 conn.execute(sql.new_session, {

@@ -454,6 +454,6 @@ class ChatPipeline:
             query_embedding=vector.astype(np.float32).tobytes() if vector is not None else None,
         )
         result.turn_id = c.memory.append(result.session_id, request.caller.tenant, turn, result.language,
-                                         context.to_dict())
+                                         context.to_dict(), new_session=request.session_id is None)
         if result.flags.fallback:
             c.gaps.record(request.caller.tenant, result.detected_language, user_text)

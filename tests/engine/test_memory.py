@@ -24,6 +24,22 @@ def test_append_creates_the_session_and_orders_turns(engine: Engine) -> None:
     assert [t.position for t in store.turns("s1", "")] == [1, 2, 3]
 
 
+def test_a_session_made_up_by_the_caller_is_created_without_a_lookup(engine: Engine) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    store = ConversationStore(engine)
+    store.append("fresh", "acme", _turn("first"), "de", {"counters": {"EMAIL": 1}}, new_session=True)
+    store.append("fresh", "acme", _turn("second"), "de", {"counters": {"EMAIL": 2}})
+    state = store.load("fresh", "acme", history_turns=5)
+    assert state is not None and state.turn_count == 2 and state.language == "de"
+    assert state.redaction_state == {"counters": {"EMAIL": 2}}
+    assert [t.position for t in store.turns("fresh", "acme")] == [1, 2]
+    # An id that is not new after all is refused by the database; the stored session is untouched.
+    with pytest.raises(IntegrityError):
+        store.append("fresh", "other", _turn("clash"), "en", {}, new_session=True)
+    assert [t.user_text for t in store.turns("fresh", "acme")] == ["first", "second"]
+
+
 def test_tenants_cannot_see_each_others_sessions(engine: Engine) -> None:
     store = ConversationStore(engine)
     store.append("shared-id", "tenant-a", _turn("secret question"), "en", {})
