@@ -23,6 +23,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from app.engine.language_settings import LanguageSettings
@@ -74,6 +75,7 @@ _ALSO_LATIN = frozenset({"sr", "ku", "uz", "tk", "az"})
 _NON_LATIN = frozenset().union(*_SCRIPT_LANGUAGES.values()) - _ALSO_LATIN
 
 
+@lru_cache(maxsize=1024)
 def normalize_code(code: str) -> str:
     """Return the ISO 639-1 code for a detector or user code ("zh-CN" -> "zh", "no" -> "nb")."""
     lowered = code.strip().lower().replace("_", "-")
@@ -83,6 +85,8 @@ def normalize_code(code: str) -> str:
     return _CODE_ALIASES.get(primary, primary)
 
 
+# Every character of every message is looked up, and messages use few distinct characters.
+@lru_cache(maxsize=8192)
 def _char_script(char: str) -> str | None:
     point = ord(char)
     if point < 0x0370:

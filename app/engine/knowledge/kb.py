@@ -9,7 +9,6 @@ Raises ``IngestError``/``UnsafePathError`` from ``ingest``, ``IndexMismatchError
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import importlib
 import os
@@ -274,13 +273,13 @@ class KnowledgeBase:
         key = cache_key(query, lang, k, filters, index.version)
         cached = self.cache.get(key)
         if cached is not None:
-            return [copy.copy(h) for h in cached]
+            return [h.copy() for h in cached]
         hits = search_index(index, self.embedder, self.settings, self.reranker, query,
                             lang=lang, top_k=k, filters=filters, query_vector=query_vector)
         self.cache.put(key, hits)
         # Callers may set scores and texts on their hits; the cache keeps its own (shallow copies:
         # nothing is changed inside a hit's fields).
-        return [copy.copy(h) for h in hits]
+        return [h.copy() for h in hits]
 
     def term_weights(self, text: str, lang: str | None = None) -> dict[str, float]:
         """Corpus IDF of the tokens of ``text``: how telling each word of a question is. The index
