@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 from typing import NamedTuple, Protocol
 
 from app.engine.knowledge.chunking import split_sentences
-from app.engine.knowledge.tokenize import tokenize
+from app.engine.knowledge.tokenize import token_set, tokenize
 from app.engine.stemming import stem
 
 
@@ -80,10 +80,10 @@ class _Words:
 
 
 # Knowledge-base sentences recur across turns (several questions per passage); a few thousand of
-# them (~10-20 MB at most) keep tokenising and stemming out of most turns.
+# them keep tokenising and stemming out of most turns (their token sets are shared with snippets).
 @lru_cache(maxsize=8192)
 def _words(text: str, language: str) -> _Words:
-    return _Words(frozenset(tokenize(text)), language)
+    return _Words(token_set(text), language)
 
 
 @dataclass(frozen=True)

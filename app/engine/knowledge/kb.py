@@ -41,7 +41,7 @@ from app.engine.knowledge.index import (
 from app.engine.knowledge.language import detect_language
 from app.engine.knowledge.rerank import Reranker, TermOverlapReranker
 from app.engine.knowledge.scanning import ChunkScanner, rescan_chunks
-from app.engine.knowledge.search import SearchHit, search_index
+from app.engine.knowledge.search import SearchHit, search_index, warm_snippet
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.knowledge.tokenize import tokenize
 from app.engine.knowledge.uploads import Upload, parse_upload, upload_source
@@ -347,8 +347,9 @@ class KnowledgeBase:
         detect_language("warm up", self._index.language_set() if self._index is not None else ())
 
     def warm_chunk_terms(self, deadline: float) -> None:
-        """Build the per-chunk term sets that ranking reads until ``deadline`` (``time.monotonic``):
-        otherwise each worker builds them during its first few thousand turns."""
+        """Build the per-chunk term sets that ranking reads, and the sentences snippets are picked
+        from, until ``deadline`` (``time.monotonic``): otherwise each worker builds them during its
+        first few thousand turns."""
         index = self._index
         if index is None:
             return
@@ -356,6 +357,7 @@ class KnowledgeBase:
             if time.monotonic() > deadline:
                 return
             index.terms(row)
+            warm_snippet(index.records[row].text)
 
     def quotable_chunks(self) -> Iterable[tuple[str, str, str]]:
         """(title, text as a reply would quote it, language) of each chunk of the loaded index."""

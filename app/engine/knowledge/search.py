@@ -8,7 +8,7 @@ filtered-out chunks never take a top-k slot. Raises ``ValueError`` for an unknow
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from app.engine.knowledge.language import detect_language
 from app.engine.knowledge.lexical import top_k as lexical_top_k
 from app.engine.knowledge.rerank import Candidate, Reranker
 from app.engine.knowledge.settings import RetrievalSettings
-from app.engine.knowledge.tokenize import tokenize
+from app.engine.knowledge.tokenize import token_set, tokenize
 from app.engine.stemming import stems
 from app.engine.stopwords import stopwords_for
 
@@ -122,11 +122,22 @@ def fuse(
     return (w_dense * _minmax(dense) + w_lex * lex_norm).astype(np.float32)
 
 
+@lru_cache(maxsize=2048)
+def _snippet_sentences(text: str) -> tuple[str, ...]:
+    return tuple(split_sentences(text)) or (text,)
+
+
 def snippet(text: str, query_terms: set[str], limit: int) -> str:
-    """The sentence sharing most terms with the query, cut to ``limit`` characters."""
-    sentences = split_sentences(text) or [text]
-    best = max(sentences, key=lambda s: len(query_terms & set(tokenize(s))))
+    """The sentence sharing most terms with the query, cut to ``limit`` characters. Chunks and their
+    sentences are cited again and again: their split and token sets are cached (and warmed)."""
+    best = max(_snippet_sentences(text), key=lambda s: len(query_terms & token_set(s)))
     return best if len(best) <= limit else best[: limit - 1].rstrip() + "…"
+
+
+def warm_snippet(text: str) -> None:
+    """Split ``text`` and make its sentences' token sets ahead of the first turn that cites it."""
+    for sentence in _snippet_sentences(text):
+        token_set(sentence)
 
 
 def content_terms(query: str, lang: str | None) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # CJK ideographs, kana, hangul syllables and Thai: runs of these become character bigrams.
 _NOSPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
@@ -60,3 +61,10 @@ def tokenize(text: str) -> list[str]:
         elif len(tok) > 1 or tok.isdigit():
             out.append(tok)
     return out
+
+
+@lru_cache(maxsize=8192)
+def token_set(sentence: str) -> frozenset[str]:
+    """Distinct tokens of a knowledge-base sentence. Cached, and shared by answers and snippets:
+    the same sentences are read turn after turn (8,192 sets of a few dozen tokens: ~10-15 MB)."""
+    return frozenset(tokenize(sentence))

@@ -210,3 +210,20 @@ def test_ingest_stores_the_injection_scan_and_reindex_rescans(engine: Engine, tm
     report = rescanning.reindex()
     assert report.rescanned_chunks == 2 and report.reembedded_documents == 0
     assert {sig for sig, _ in stored().values()} == {stricter.signature}
+
+
+def test_warming_up_prepares_what_a_snippet_reads(engine: Engine, tmp_path: Path, docs: Path) -> None:
+    import time
+
+    from app.engine.knowledge import search
+
+    kb = _kb(engine, tmp_path)
+    kb.ingest([docs], progress=False)
+    kb.search("warm the index")
+    search._snippet_sentences.cache_clear()
+    kb.warm_chunk_terms(time.monotonic() + 5)
+    warmed = search._snippet_sentences.cache_info()
+    hit = kb.search("refunds")[0]
+    assert "fourteen days" in hit.snippet
+    after = search._snippet_sentences.cache_info()
+    assert (after.hits, after.misses) == (warmed.hits + 1, warmed.misses)
