@@ -30,7 +30,8 @@ class ChatSettings:
     overlap_min_dense: float = 0.80
     confidence_pool: int = 20
     # A new session's short message that detection is unsure of is replied to in the default
-    # language, but read (retrieval, answer sentences) in the detector's guess when at least this sure.
+    # language, but read (retrieval, answer sentences) in the knowledge base's language it is in
+    # (see ChatPipeline._reading_language), or failing that in the detector's guess when at least this sure.
     min_guess_confidence: float = 0.5
     # Time a worker may spend at start-up on per-chunk caches (see ChatPipeline.warm_up).
     warm_up_seconds: float = 5.0

@@ -216,6 +216,11 @@ class LanguageDetector:
             return Detection(normalize_code(session_language), detection.confidence, "session", guess)
         return Detection(self.settings.default_language, detection.confidence, "default", guess)
 
+    def could_be(self, text: str, language: str) -> bool:
+        """Whether *text* can be in *language* by its script (Cyrillic text is never English)."""
+        script = dominant_script(text)
+        return script is not None and normalize_code(language) in self._candidates(script)
+
     # -- internals ------------------------------------------------------------------------------
     def _candidates(self, script: str) -> frozenset[str]:
         if script == "Latn":

@@ -29,7 +29,7 @@ from app.engine.knowledge import KnowledgeBase, SearchHit
 from app.engine.knowledge.cache import QueryCache
 from app.engine.knowledge.search import content_terms
 from app.engine.knowledge.tokenize import tokenize
-from app.engine.language import LanguageDetector
+from app.engine.language import Detection, LanguageDetector
 from app.engine.memory import ConversationStore, NewTurn, SessionState, StoredTurn, new_session_id
 from app.engine.messages import Messages
 from app.engine.query_context import focus, retrieval_query
@@ -209,12 +209,7 @@ class ChatPipeline:
             reply_language = c.messages.reply_language(detection.language)
         flags = TurnFlags()
         result = ChatResult("", reply_language, detection.language, session_id, "", [], flags)
-        # A short first message too ambiguous to set the reply language ("Was ist Sepsis?") is still
-        # better read in the detector's best guess than in the default language: retrieval prefers
-        # passages in it, and the answer is picked by its words instead of by embedding another
-        # language's sentences.
-        guessed = detection.method == "default" and detection.confidence >= c.settings.min_guess_confidence
-        result.content_language = detection.guess if guessed and detection.guess else detection.language
+        result.content_language = self._reading_language(text, detection)
         if verdict.flagged:
             flags.refused = True
             result.block_reason = verdict.reason
@@ -241,6 +236,29 @@ class ChatPipeline:
         for observer in c.observers:
             observer.on_turn(result, request)
         return result
+
+    def _reading_language(self, text: str, detection: Detection) -> str:
+        """The language the question is read in: retrieval prefers passages in it, and answer
+        sentences in it are picked by their words (another language's are embedded, ~200 ms).
+
+        A sure detection decides. An unsure one (a short first message replied to in the default
+        language, "Was ist Sepsis?"; German read as Luxembourgish at 0.56) asks the knowledge base
+        which of the languages it holds the question is in, as search does for a question without
+        one: "Ce este Internet2?" is Romanian among XQuAD's languages but Spanish among all. Its
+        answer counts only where the script allows it: a short Russian question over English
+        documents is not English. Failing that, the detector's guess when at least
+        ``chat.min_guess_confidence`` sure, else the detected (or default) language."""
+        c = self.c
+        unsure = detection.method == "default" or (
+            detection.method.startswith("py3langid") and detection.confidence < c.language.settings.confidence_threshold
+        )
+        if not unsure:
+            return detection.language
+        held = c.knowledge.question_language(text)
+        if held and c.language.could_be(text, held):
+            return held
+        guessed = detection.method == "default" and detection.confidence >= c.settings.min_guess_confidence
+        return detection.guess if guessed and detection.guess else detection.language
 
     def warm_up(self) -> None:
         """Load the lazily loaded models of the language and redaction stages, then fill the

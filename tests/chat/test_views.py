@@ -49,15 +49,11 @@ def test_answers_in_the_users_language(client: FlaskClient) -> None:
     assert "Äthiopien" in str(body["reply"])
 
 
-@pytest.mark.parametrize(("guess_confidence", "read_in"), [(0.7, "de"), (0.3, "en")])
-def test_a_short_first_message_is_read_in_the_detectors_guess(
-    chat_app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, guess_confidence: float, read_in: str
-) -> None:
-    # Too unsure to reply in German on a new session (the default, English, stays the reply language),
-    # sure enough that retrieval and answering read the question as German.
+def _reading_languages(pipeline: Any, monkeypatch: pytest.MonkeyPatch, guess_confidence: float) -> list[str | None]:
+    """Makes detection too unsure to reply in German on a new session, guessing German. Returns the
+    languages the responder is then asked to read questions in, as turns run."""
     from app.engine.language import Detection
 
-    pipeline = chat_app.extensions["services"].pipeline
     monkeypatch.setattr(pipeline.c.language, "resolve",
                         lambda *_a, **_k: Detection("en", guess_confidence, "default", guess="de"))
     languages: list[str | None] = []
@@ -68,10 +64,52 @@ def test_a_short_first_message_is_read_in_the_detectors_guess(
         return compose(*args, **kwargs)
 
     monkeypatch.setattr(pipeline.c.responder, "compose", spy)
+    return languages
+
+
+@pytest.mark.parametrize("guess_confidence", [0.7, 0.1])
+def test_an_unsure_first_message_is_read_in_the_knowledge_base_language_it_is_in(
+    chat_app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, guess_confidence: float
+) -> None:
+    # The reply stays in the default language; retrieval and answering read the question as German,
+    # the knowledge base's languages being what the question is told apart among.
+    languages = _reading_languages(chat_app.extensions["services"].pipeline, monkeypatch, guess_confidence)
+    body = _chat(client, "Woher stammt Kaffee?")
+    assert body["language"] == "en"
+    assert languages == ["de"]
+    assert "Äthiopien" in str(body["reply"])
+
+
+@pytest.mark.parametrize(("guess_confidence", "read_in"), [(0.7, "de"), (0.3, "en")])
+def test_without_the_knowledge_base_an_unsure_message_is_read_in_the_detectors_guess(
+    chat_app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, guess_confidence: float, read_in: str
+) -> None:
+    pipeline = chat_app.extensions["services"].pipeline
+    languages = _reading_languages(pipeline, monkeypatch, guess_confidence)
+    monkeypatch.setattr(pipeline.c.knowledge, "question_language", lambda _text: None)
     body = _chat(client, "Woher stammt Kaffee?")
     assert body["language"] == "en"
     assert languages == [read_in]
-    assert "Äthiopien" in str(body["reply"])
+
+
+def test_the_knowledge_base_language_must_fit_the_script(
+    chat_app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A short Russian question over German and English documents is not German, whatever the
+    # knowledge base's detector (restricted to its own languages) says.
+    pipeline = chat_app.extensions["services"].pipeline
+    _reading_languages(pipeline, monkeypatch, 0.3)
+    monkeypatch.setattr(pipeline.c.knowledge, "question_language", lambda _text: "de")
+    searched: list[str | None] = []
+    search = pipeline.c.knowledge.search
+
+    def spy(query: str, **kwargs: Any) -> Any:
+        searched.append(kwargs.get("lang"))
+        return search(query, **kwargs)
+
+    monkeypatch.setattr(pipeline.c.knowledge, "search", spy)
+    _chat(client, "Откуда кофе?")
+    assert searched == ["en"]
 
 
 def test_small_talk_and_short_messages_keep_the_session_language(client: FlaskClient) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.engine.knowledge.errors import IndexMismatchError, IndexNotReadyError
+from app.engine.knowledge.language import iso_language
 from app.engine.knowledge.lexical import LexicalIndex
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.knowledge.tokenize import tokenize
@@ -218,6 +219,8 @@ def load_index(index_dir: Path, version: int, settings: RetrievalSettings) -> Lo
     except (OSError, ValueError) as exc:
         raise IndexNotReadyError(f"index v{version} unreadable: {exc}") from exc
     records = [ChunkRecord(**item) for item in payload]
+    for record in records:  # labels stored before detection folded varieties into their language
+        record.language = iso_language(record.language)
     matrix = np.ascontiguousarray(matrix, dtype=np.float32)
     vectors: VectorIndex
     if (path / "ann.usearch").is_file():

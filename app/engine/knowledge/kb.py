@@ -281,6 +281,15 @@ class KnowledgeBase:
         # nothing is changed inside a hit's fields).
         return [h.copy() for h in hits]
 
+    def question_language(self, text: str) -> str | None:
+        """The language, among those the loaded index holds, that ``text`` is most likely in (what
+        search assumes for a question without a language); ``None`` without a usable index."""
+        try:
+            held = self._snapshot().language_set()
+        except KnowledgeError:
+            return None
+        return detect_language(text, held) if held else None
+
     def term_weights(self, text: str, lang: str | None = None) -> dict[str, float]:
         """Corpus IDF of the tokens of ``text``: how telling each word of a question is. The index
         counts stems, so each word weighs what its stem does in ``lang``."""

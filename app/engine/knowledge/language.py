@@ -20,6 +20,15 @@ _SCRIPT_LANGS = (
     (re.compile(r"[\u0370-\u03ff]"), "el"),
 )
 _LOCK = threading.Lock()
+# py3langid also labels varieties that ISO 639-1 folds into one language: Chinese text read as Wu or
+# Cantonese, Arabic as Moroccan or Egyptian. A passage labelled "wuu" is no longer the same language
+# as a question in "zh" (no same-language preference; its sentences read by embedding, ~200 ms).
+_MACROLANGUAGE = {"wuu": "zh", "yue": "zh", "ary": "ar", "arz": "ar", "uzs": "uz"}
+
+
+def iso_language(code: str) -> str:
+    """The ISO 639-1 code for a detector label (``wuu`` -> ``zh``); other labels unchanged."""
+    return _MACROLANGUAGE.get(code, code)
 
 
 @lru_cache(maxsize=32)
@@ -48,4 +57,4 @@ def detect_language(text: str, candidates: Iterable[str] = ()) -> str:
     except Exception:  # an identifier without one of the candidate languages: fall back to all
         with _LOCK:
             lang, _score = _identifier(()).classify(sample)
-    return str(lang)
+    return iso_language(str(lang))

@@ -227,3 +227,22 @@ def test_warming_up_prepares_what_a_snippet_reads(engine: Engine, tmp_path: Path
     assert "fourteen days" in hit.snippet
     after = search._snippet_sentences.cache_info()
     assert (after.hits, after.misses) == (warmed.hits + 1, warmed.misses)
+
+
+def test_an_index_labelled_with_a_chinese_variety_loads_as_chinese(
+    engine: Engine, tmp_path: Path, docs: Path
+) -> None:
+    """Indexes built before detection folded varieties into their language (Wu for Chinese)."""
+    from app.engine.knowledge.index import load_index
+
+    kb = _kb(engine, tmp_path)
+    kb.ingest([docs], progress=False)
+    version = kb.loaded_version
+    assert version is not None
+    payload_file = version_dir(tmp_path / "index", version) / "payload.json"
+    payload = json.loads(payload_file.read_text(encoding="utf-8"))
+    payload[0]["language"] = "wuu"
+    payload_file.write_text(json.dumps(payload), encoding="utf-8")
+    index = load_index(tmp_path / "index", version, kb.settings)
+    assert index.records[0].language == "zh"
+    assert "wuu" not in index.language_set()

@@ -64,6 +64,12 @@ def test_detect_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
 
 
+def test_chinese_read_as_one_of_its_varieties_is_chinese() -> None:
+    # py3langid labels this XQuAD paragraph "wuu" (Wu); the knowledge base speaks ISO 639-1.
+    text = "六次格莱美奖得主及奥斯卡奖提名者女神卡卡献唱了国歌，而奥斯卡奖得主玛丽·麦特琳担任了美国手语 (ASL) 翻译。"
+    assert detect_language(text) == "zh"
+
+
 def test_detect_language_restricted_to_candidates() -> None:
     assert detect_language("Wie heißt das Stadion?", ["de", "en", "es"]) == "de"
 
