@@ -305,6 +305,8 @@ class _FeatureContext:
         return found
 
     def rows(self, positions: Iterable[int]) -> list[list[int]]:
+        # Every stored turn is tagged: the features of a word and of a shape are hashed once per
+        # process (cached), and only the three pair features are formatted per token.
         words, lexical, tokens = self.words, self.lexical, self.tokens
         rows: list[list[int]] = []
         for i in positions:
