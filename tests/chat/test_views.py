@@ -92,6 +92,18 @@ def test_without_the_knowledge_base_an_unsure_message_is_read_in_the_detectors_g
     assert languages == [read_in]
 
 
+def test_an_unsure_question_is_not_read_in_a_language_it_is_unlikely_in(
+    chat_app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Was ist Sepsis?" over English documents: the knowledge base's own detector can only say
+    # English, which the question is not; it is read in the detector's guess, German, by meaning.
+    pipeline = chat_app.extensions["services"].pipeline
+    languages = _reading_languages(pipeline, monkeypatch, 0.7)
+    monkeypatch.setattr(pipeline.c.knowledge, "question_language", lambda _text: "en")
+    _chat(client, "Woher stammt Kaffee?")
+    assert languages == ["de"]
+
+
 def test_the_knowledge_base_language_must_fit_the_script(
     chat_app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
