@@ -22,7 +22,8 @@ import math
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -163,6 +164,17 @@ class Detection:
     method: str
     # The detector's own label when the rules chose another language (method session or default).
     guess: str = ""
+    # py3langid's probabilities over the languages the text's script allows (empty when the script
+    # alone decided, or there was nothing to go on).
+    scores: Mapping[str, float] = field(default_factory=dict, compare=False, hash=False)
+
+    def allows(self, language: str) -> bool:
+        """Whether the text may well be in *language*: its script allows it (Cyrillic text is never
+        English) and the detector found it at least a quarter as likely as its first choice.
+        Measured: "Ce este Internet2?" is Romanian at 0.11 against Spanish at 0.28, "Was ist
+        Sepsis?" English at 0.03 against German at 0.75."""
+        best = max(self.scores.values(), default=0.0)
+        return best > 0 and self.scores.get(normalize_code(language), 0.0) >= _PLAUSIBLE_SHARE * best
 
 
 class LanguageDetector:
@@ -193,15 +205,15 @@ class LanguageDetector:
         probs = self._py3langid_probs(text, candidates)
         best = max(probs, key=lambda lang: (probs[lang], lang))
         if probs[best] >= self.settings.confidence_threshold or not self.settings.second_opinion:
-            return Detection(best, probs[best], "py3langid")
+            return Detection(best, probs[best], "py3langid", scores=probs)
         second = self._langdetect_probs(text, candidates)
         if not second or max(second, key=lambda lang: (second[lang], lang)) != best:
-            return Detection(best, probs[best], "py3langid")
+            return Detection(best, probs[best], "py3langid", scores=probs)
         # Measured: letting langdetect change the label loses 7-10 points on short texts, but when
         # both detectors agree the label is right far more often, so agreement only raises confidence
         # (noisy-OR of the two probabilities).
         agreed = 1.0 - (1.0 - probs[best]) * (1.0 - second[best])
-        return Detection(best, agreed, "py3langid+langdetect")
+        return Detection(best, agreed, "py3langid+langdetect", scores=probs)
 
     def resolve(self, text: str, *, explicit: str | None, session_language: str | None) -> Detection:
         """The language to reply in for *text*, applying the explicit/short-message/session rules."""
@@ -217,23 +229,9 @@ class LanguageDetector:
             return detection
         guess = detection.language if detection.method != "none" else ""
         if session_language:
-            return Detection(normalize_code(session_language), detection.confidence, "session", guess)
-        return Detection(self.settings.default_language, detection.confidence, "default", guess)
-
-    def could_be(self, text: str, language: str) -> bool:
-        """Whether *text* may well be in *language*: its script allows it (Cyrillic text is never
-        English), and the detector finds it at least a quarter as likely as its own first choice.
-        Measured: "Ce este Internet2?" is Romanian at 0.11 against Spanish at 0.28, "Was ist
-        Sepsis?" English at 0.03 against German at 0.75."""
-        script = dominant_script(text)
-        code = normalize_code(language)
-        candidates = self._candidates(script) if script is not None else frozenset()
-        if code not in candidates:
-            return False
-        if len(candidates) == 1:
-            return True
-        probs = self._py3langid_probs(text, candidates)
-        return probs.get(code, 0.0) >= _PLAUSIBLE_SHARE * max(probs.values(), default=0.0)
+            return Detection(normalize_code(session_language), detection.confidence, "session", guess,
+                             detection.scores)
+        return Detection(self.settings.default_language, detection.confidence, "default", guess, detection.scores)
 
     # -- internals ------------------------------------------------------------------------------
     def _candidates(self, script: str) -> frozenset[str]:

@@ -245,8 +245,8 @@ class ChatPipeline:
         language, "Was ist Sepsis?"; German read as Luxembourgish at 0.56) asks the knowledge base
         which of the languages it holds the question is in, as search does for a question without
         one: "Ce este Internet2?" is Romanian among XQuAD's languages but Spanish among all. Its
-        answer counts only where the script allows it: a short Russian question over English
-        documents is not English. Failing that, the detector's guess when at least
+        answer counts only where the detector allows it (``Detection.allows``): a short Russian
+        question over English documents is not English. Failing that, the detector's guess when at least
         ``chat.min_guess_confidence`` sure, else the detected (or default) language."""
         c = self.c
         unsure = detection.method == "default" or (
@@ -255,7 +255,7 @@ class ChatPipeline:
         if not unsure:
             return detection.language
         held = c.knowledge.question_language(text)
-        if held and c.language.could_be(text, held):
+        if held and detection.allows(held):
             return held
         guessed = detection.method == "default" and detection.confidence >= c.settings.min_guess_confidence
         return detection.guess if guessed and detection.guess else detection.language

@@ -49,21 +49,23 @@ def test_answers_in_the_users_language(client: FlaskClient) -> None:
     assert "Äthiopien" in str(body["reply"])
 
 
-def _reading_languages(pipeline: Any, monkeypatch: pytest.MonkeyPatch, guess_confidence: float) -> list[str | None]:
-    """Makes detection too unsure to reply in German on a new session, guessing German. Returns the
-    languages the responder is then asked to read questions in, as turns run."""
+def _reading_languages(
+    pipeline: Any, monkeypatch: pytest.MonkeyPatch, guess: str, scores: dict[str, float]
+) -> list[str | None]:
+    """Makes detection too unsure to reply in ``guess`` on a new session (the reply stays in the
+    default language, English). Returns the languages questions are then read in (retrieval's)."""
     from app.engine.language import Detection
 
-    monkeypatch.setattr(pipeline.c.language, "resolve",
-                        lambda *_a, **_k: Detection("en", guess_confidence, "default", guess="de"))
+    detection = Detection("en", scores[guess], "default", guess=guess, scores=scores)
+    monkeypatch.setattr(pipeline.c.language, "resolve", lambda *_a, **_k: detection)
     languages: list[str | None] = []
-    compose = pipeline.c.responder.compose
+    search = pipeline.c.knowledge.search
 
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        languages.append(args[4] if len(args) > 4 else None)
-        return compose(*args, **kwargs)
+    def spy(query: str, **kwargs: Any) -> Any:
+        languages.append(kwargs.get("lang"))
+        return search(query, **kwargs)
 
-    monkeypatch.setattr(pipeline.c.responder, "compose", spy)
+    monkeypatch.setattr(pipeline.c.knowledge, "search", spy)
     return languages
 
 
@@ -73,7 +75,8 @@ def test_an_unsure_first_message_is_read_in_the_knowledge_base_language_it_is_in
 ) -> None:
     # The reply stays in the default language; retrieval and answering read the question as German,
     # the knowledge base's languages being what the question is told apart among.
-    languages = _reading_languages(chat_app.extensions["services"].pipeline, monkeypatch, guess_confidence)
+    pipeline = chat_app.extensions["services"].pipeline
+    languages = _reading_languages(pipeline, monkeypatch, "de", {"de": guess_confidence, "en": 0.02})
     body = _chat(client, "Woher stammt Kaffee?")
     assert body["language"] == "en"
     assert languages == ["de"]
@@ -85,7 +88,7 @@ def test_without_the_knowledge_base_an_unsure_message_is_read_in_the_detectors_g
     chat_app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, guess_confidence: float, read_in: str
 ) -> None:
     pipeline = chat_app.extensions["services"].pipeline
-    languages = _reading_languages(pipeline, monkeypatch, guess_confidence)
+    languages = _reading_languages(pipeline, monkeypatch, "de", {"de": guess_confidence, "en": 0.02})
     monkeypatch.setattr(pipeline.c.knowledge, "question_language", lambda _text: None)
     body = _chat(client, "Woher stammt Kaffee?")
     assert body["language"] == "en"
@@ -98,7 +101,7 @@ def test_an_unsure_question_is_not_read_in_a_language_it_is_unlikely_in(
     # "Was ist Sepsis?" over English documents: the knowledge base's own detector can only say
     # English, which the question is not; it is read in the detector's guess, German, by meaning.
     pipeline = chat_app.extensions["services"].pipeline
-    languages = _reading_languages(pipeline, monkeypatch, 0.7)
+    languages = _reading_languages(pipeline, monkeypatch, "de", {"de": 0.7, "en": 0.03})
     monkeypatch.setattr(pipeline.c.knowledge, "question_language", lambda _text: "en")
     _chat(client, "Woher stammt Kaffee?")
     assert languages == ["de"]
@@ -108,20 +111,12 @@ def test_the_knowledge_base_language_must_fit_the_script(
     chat_app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A short Russian question over German and English documents is not German, whatever the
-    # knowledge base's detector (restricted to its own languages) says.
+    # knowledge base's detector (restricted to its own languages) says: Cyrillic allows no German.
     pipeline = chat_app.extensions["services"].pipeline
-    _reading_languages(pipeline, monkeypatch, 0.3)
+    languages = _reading_languages(pipeline, monkeypatch, "ru", {"ru": 0.3, "uk": 0.25, "bg": 0.2})
     monkeypatch.setattr(pipeline.c.knowledge, "question_language", lambda _text: "de")
-    searched: list[str | None] = []
-    search = pipeline.c.knowledge.search
-
-    def spy(query: str, **kwargs: Any) -> Any:
-        searched.append(kwargs.get("lang"))
-        return search(query, **kwargs)
-
-    monkeypatch.setattr(pipeline.c.knowledge, "search", spy)
     _chat(client, "Откуда кофе?")
-    assert searched == ["en"]
+    assert languages == ["en"]
 
 
 def test_small_talk_and_short_messages_keep_the_session_language(client: FlaskClient) -> None:

@@ -169,3 +169,18 @@ def test_langdetect_second_opinion_only_raises_confidence() -> None:
         assert second.confidence >= first.confidence
         assert second.method in {"py3langid", "py3langid+langdetect", "script"}
         assert seconded.detect(text) == second
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "allowed"),
+    [
+        ("Ce este Internet2?", "ro", True),  # Romanian at 0.11 against Spanish at 0.28
+        ("Was ist Sepsis?", "en", False),  # English at 0.03 against German at 0.75
+        ("Was ist Sepsis?", "de", True),
+        ("Откуда кофе?", "de", False),  # Cyrillic: German is not even a candidate
+        ("1234 !!", "en", False),  # nothing to go on
+    ],
+)
+def test_a_detection_allows_the_languages_it_finds_likely_enough(text: str, language: str, allowed: bool) -> None:
+    detection = LanguageDetector().resolve(text, explicit=None, session_language=None)
+    assert detection.allows(language) is allowed
