@@ -55,6 +55,11 @@ class ChunkRecord:
     scan_signature: str = ""
     scanned_text: str | None = None
 
+    def __post_init__(self) -> None:
+        # Chunks stored before detection folded varieties into their language ("wuu" for Chinese)
+        # read as that language, wherever a record is made from (database rows, a published payload).
+        self.language = iso_language(self.language)
+
 
 @dataclass
 class LoadedIndex:
@@ -219,8 +224,6 @@ def load_index(index_dir: Path, version: int, settings: RetrievalSettings) -> Lo
     except (OSError, ValueError) as exc:
         raise IndexNotReadyError(f"index v{version} unreadable: {exc}") from exc
     records = [ChunkRecord(**item) for item in payload]
-    for record in records:  # labels stored before detection folded varieties into their language
-        record.language = iso_language(record.language)
     matrix = np.ascontiguousarray(matrix, dtype=np.float32)
     vectors: VectorIndex
     if (path / "ann.usearch").is_file():

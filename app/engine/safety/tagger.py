@@ -152,6 +152,12 @@ STREET_SUFFIXES = (
     "gade",
 )
 
+
+def is_street_word(low: str) -> bool:
+    """Whether a lower-cased word names a street ("road", "hauptstraße")."""
+    return low in STREET_WORDS or low.endswith(STREET_SUFFIXES)
+
+
 _NAME_CUE = (
     r"(?i:my name is|my name's|call me|ich heiße|ich heisse|mein name ist|je m'appelle|je m’appelle|"
     r"mon nom est|me llamo|mi nombre es|mr\.?|mrs\.?|ms\.?|dr\.|herr|frau|mme\.?|mlle\.?|monsieur|madame|"
@@ -229,7 +235,7 @@ _Flags = tuple[list[int], list[int], list[int]]
 def _lexicon_flags(word: str, is_first: bool, is_last: bool) -> _Flags:
     """The lexicon-flag buckets of a word seen from the token after it, itself and the token before."""
     kinds = [name for name, on in (("fn", is_first), ("ln", is_last),
-                                   ("st", word in STREET_WORDS or word.endswith(STREET_SUFFIXES))) if on]
+                                   ("st", is_street_word(word))) if on]
     before, itself, after = ([_bucket(f"{name}{tag}") for name in kinds] for tag in ("-1", "0", "1"))
     return before, itself, after
 
@@ -253,7 +259,7 @@ def sentence_features(tokens: list[Token], first: frozenset[str], last: frozense
     shapes = ["<s>", "<s>", *(_shape(t.text) for t in tokens), "<s>", "<s>"]
     flags: list[tuple[bool, bool, bool]] = [(False, False, False)] * 2
     for w in words[2:n + 2]:
-        flags.append((w in first, w in last, w in STREET_WORDS or w.endswith(STREET_SUFFIXES)))
+        flags.append((w in first, w in last, is_street_word(w)))
     flags += [(False, False, False)] * 2
     out: list[list[str]] = []
     for i in range(n):
@@ -385,8 +391,7 @@ class PiiTagger:
         found = self._anchors.get(token)
         if found is None:
             found = any(
-                w[0].isupper() or (low := w.lower()) in self.first or low in self.last
-                or low in STREET_WORDS or low.endswith(STREET_SUFFIXES)
+                w[0].isupper() or (low := w.lower()) in self.first or low in self.last or is_street_word(low)
                 for w in _LETTER_RUN_RE.findall(token)
             )
             if len(self._anchors) < _FLAGS_CACHE:
@@ -506,7 +511,7 @@ def plausible_address(value: str) -> bool:
     words = re.findall(r"[^\W_]+", value)
     # A number only makes an address together with a name or a street word ("order 42 and" is not one).
     return any(
-        w[0].isupper() or w.lower() in STREET_WORDS or w.lower().endswith(STREET_SUFFIXES)
+        w[0].isupper() or is_street_word(w.lower())
         for w in words
         if not w.isdigit()
     )
