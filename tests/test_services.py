@@ -19,6 +19,7 @@ def test_gunicorn_runs_the_worker_hooks_once_the_worker_holds_the_app() -> None:
     conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
     calls: list[str] = []
     app = SimpleNamespace(extensions={"worker_init": [lambda: calls.append("a"), lambda: calls.append("b")]})
+    assert gc.get_freeze_count() == 0
     try:
         conf["post_worker_init"](SimpleNamespace(wsgi=app))
         assert calls == ["a", "b"]
