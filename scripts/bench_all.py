@@ -39,11 +39,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], workers: int) -> Iterator[str]:
+def server(env: dict[str, str], workers: int, target: str = "wsgi:app") -> Iterator[str]:
+    """Serve ``target`` under the deployment's gunicorn settings; yields the base URL once it answers."""
     port = _free_port()
     full = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port), "WORKERS": str(workers)}
     proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", target],
         cwd=REPO, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"

@@ -36,6 +36,9 @@ sys.path.insert(0, str(REPO / "scripts"))
 import perf_bench  # noqa: E402
 from bench_all import median_run, server  # noqa: E402
 
+# Serves the same questions doing nothing but embedding them: the floor on this machine.
+FLOOR_APP = "scripts.embedding_floor_app:app"
+
 if TYPE_CHECKING:
     from app.engine.knowledge.embedder import Embedder
 
@@ -127,16 +130,21 @@ def main(argv: list[str] | None = None) -> int:
                "APP__LOGGING__LEVEL": "INFO", "APP__LOGGING__ACCESS_LOG": "true"}
         runs: dict[tuple[str, int], list[dict[str, object]]] = {}
         served = {"p50": 0.0, "avg": 0.0}
-        with server(env, args.workers) as base:
+        floor_env = {"EMBEDDING_FLOOR_MODEL": embedder.name}
+        with server(env, args.workers) as base, server(floor_env, args.workers, FLOOR_APP) as floor:
             perf_bench.run(base, "/chat", 10, 1, [json.dumps({"message": "hello"}).encode()])  # load models
             for repeat in range(args.repeats):
                 embedding.append(_embedding_ms(embedder, sample))
                 limits = tuple(args.workers * 1000 / ms for ms in embedding[-1])
                 for n, concurrency in enumerate((2, 8)):
                     bodies = [json.dumps({"message": q}).encode() for q in dealt[2 * repeat + n]]
-                    runs.setdefault(("distinct questions", concurrency), []).append(
-                        _with_ratios(perf_bench.run(base, "/chat", share, concurrency, bodies), limits)
-                    )
+                    chat = _with_ratios(perf_bench.run(base, "/chat", share, concurrency, bodies), limits)
+                    # The same questions, straight after, to the server that only embeds them.
+                    only = _with_ratios(perf_bench.run(floor, "/embed", share, concurrency, bodies), limits)
+                    chat["ratio_to_floor"] = float(str(chat["throughput_rps"])) / float(str(only["throughput_rps"]))
+                    chat["p95_to_floor"] = float(str(chat["p95_ms"])) / float(str(only["p95_ms"]))
+                    runs.setdefault(("distinct questions", concurrency), []).append(chat)
+                    runs.setdefault(("embedding only", concurrency), []).append(only)
                 if repeat == 0:
                     served = _served_embedding(base)  # before cache hits skip the model call
                 repeated = [json.dumps({"message": questions[repeat]}).encode()]
@@ -151,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for (traffic, _), found in runs.items():
         row: dict[str, object] = {"traffic": traffic, **median_run(found)}
-        for key in ("ratio_to_limit", "ratio_to_mean_limit"):
-            row[key] = round(statistics.median(float(str(r[key])) for r in found), 3)
+        for key in ("ratio_to_limit", "ratio_to_mean_limit", "ratio_to_floor", "p95_to_floor"):
+            if key in found[0]:
+                row[key] = round(statistics.median(float(str(r[key])) for r in found), 3)
         rows.append(row)
     result = {"embedding_ms_median": round(embed_ms, 2), "embedding_ms_mean": round(embed_mean_ms, 2),
               "embedding_ms_per_repeat": [round(median, 2) for median, _ in embedding],
@@ -168,8 +177,10 @@ def main(argv: list[str] | None = None) -> int:
           f"mean {served['avg']:.2f} ms (first repeat)")
     print(f"medians over {args.repeats} repeats (ratios: of each pass to its own repeat's limit)")
     for row in rows:
+        floor = (f"; of the embedding-only server: throughput {row['ratio_to_floor']}, p95 {row['p95_to_floor']}"
+                 if "ratio_to_floor" in row else "")
         print(f"{row['traffic']:22} c={row['concurrency']}: {row['throughput_rps']} req/s "
-              f"(ratio {row['ratio_to_limit']}; to the mean limit {row['ratio_to_mean_limit']}), "
+              f"(ratio {row['ratio_to_limit']}; to the mean limit {row['ratio_to_mean_limit']}{floor}), "
               f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, p99 {row['p99_ms']} ms, errors {row['errors']}")
     return 0
 
