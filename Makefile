@@ -36,7 +36,7 @@ lint: dev
 	$(BIN)/ruff check .
 
 typecheck: dev
-	$(BIN)/mypy app
+	$(BIN)/mypy
 
 pytest: dev
 	$(BIN)/pytest

@@ -74,7 +74,7 @@ def _redis_answers(url: str) -> bool:
 
 
 def http_scenarios(args: argparse.Namespace) -> list[dict[str, object]]:
-    scenarios = [("embedded (memory limits, sqlite metrics)", {})]
+    scenarios: list[tuple[str, dict[str, str]]] = [("embedded (memory limits, sqlite metrics)", {})]
     if _redis_answers(args.redis_url):
         scenarios.append(("redis (redis limits + metrics)", {"REDIS_URL": args.redis_url}))
     rows: list[dict[str, object]] = []

@@ -18,6 +18,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -39,7 +40,8 @@ def percentile(ordered: list[float], q: float) -> float:
 
 
 def _worker(
-    host: str, port: int, path: str, bodies: list[bytes | None], jobs: list[int], result: Result, lock: threading.Lock
+    host: str, port: int, path: str, bodies: Sequence[bytes | None], jobs: list[int], result: Result,
+    lock: threading.Lock,
 ) -> None:
     conn = http.client.HTTPConnection(host, port, timeout=30)
     local = Result()
@@ -68,7 +70,7 @@ def _worker(
             result.statuses[status] = result.statuses.get(status, 0) + count
 
 
-def run(url: str, path: str, iters: int, concurrency: int, bodies: list[bytes | None]) -> dict[str, object]:
+def run(url: str, path: str, iters: int, concurrency: int, bodies: Sequence[bytes | None]) -> dict[str, object]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     result, lock = Result(), threading.Lock()

@@ -44,7 +44,7 @@ def log(message: str) -> None:
 def load_questions(data: Path, lang: str, kb_file: Path) -> list[tuple[str, str]]:
     """(question, gold source key) pairs; the key matches the SQuAD loader's ``path#article.paragraph``."""
     payload = json.loads((data / f"xquad.{lang}.dev.json").read_text(encoding="utf-8"))
-    out = []
+    out: list[tuple[str, str]] = []
     for a, art in enumerate(payload["data"]):
         for p, para in enumerate(art["paragraphs"]):
             out.extend((q["question"], f"{kb_file}#{a}.{p}") for q in para["qas"])

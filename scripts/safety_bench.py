@@ -36,7 +36,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def language_of(text: str) -> str:
     try:
-        import py3langid  # type: ignore[import-not-found]  # optional: only for per-language rows
+        import py3langid  # optional: only for per-language rows
 
         return str(py3langid.classify(text)[0])
     except ImportError:
