@@ -11,7 +11,7 @@ import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,22 +22,13 @@ from app.engine.access.quota import normalise_quota
 from app.engine.access.tokens import display_hint, looks_like_token, mint_token, token_hash
 from app.storage.access_models import ApiToken, Tenant
 from app.storage.db import session_factory
+from app.storage.models import as_utc, utcnow
 
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # last_used is a hint for operators; writing it on every request would cost a write per call.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -63,14 +54,14 @@ class TokenInfo:
 
 
 def _token_info(row: ApiToken) -> TokenInfo:
-    return TokenInfo(row.id, row.tenant, row.role, row.display, row.quota, _aware(row.created_at) or _utcnow(),
-                     _aware(row.expires_at), _aware(row.revoked_at), _aware(row.last_used))
+    return TokenInfo(row.id, row.tenant, row.role, row.display, row.quota, as_utc(row.created_at) or utcnow(),
+                     as_utc(row.expires_at), as_utc(row.revoked_at), as_utc(row.last_used))
 
 
 class AccessStore:
     """Tenants and tokens; every token lookup goes by keyed hash, never by the secret itself."""
 
-    def __init__(self, engine: Engine, hash_key: bytes, clock: Clock = _utcnow) -> None:
+    def __init__(self, engine: Engine, hash_key: bytes, clock: Clock = utcnow) -> None:
         self._maker = session_factory(engine)
         self._key = hash_key
         self._now = clock
@@ -92,12 +83,12 @@ class AccessStore:
     def tenants(self) -> list[TenantInfo]:
         with self._maker() as db:
             rows = db.scalars(select(Tenant).order_by(Tenant.name)).all()
-            return [TenantInfo(r.name, r.quota, _aware(r.created_at) or self._now()) for r in rows]
+            return [TenantInfo(r.name, r.quota, as_utc(r.created_at) or self._now()) for r in rows]
 
     def tenant(self, name: str) -> TenantInfo | None:
         with self._maker() as db:
             row = db.scalars(select(Tenant).where(Tenant.name == name)).first()
-            return TenantInfo(row.name, row.quota, _aware(row.created_at) or self._now()) if row else None
+            return TenantInfo(row.name, row.quota, as_utc(row.created_at) or self._now()) if row else None
 
     # ---- tokens ----------------------------------------------------------------------------
 
@@ -156,11 +147,11 @@ class AccessStore:
             # collation or truncation surprise in the database.
             if not hmac.compare_digest(row.token_hash, digest):
                 return None
-            expires_at = _aware(row.expires_at)
+            expires_at = as_utc(row.expires_at)
             if row.revoked_at is not None or (expires_at is not None and expires_at <= now):
                 return None
             principal = Principal(row.id, row.tenant, row.role, row.quota, tenant_quota, expires_at)
-            last_used = _aware(row.last_used)
+            last_used = as_utc(row.last_used)
             stale_hint = last_used is None or now - last_used >= _LAST_USED_RESOLUTION
         if stale_hint:
             with self._maker.begin() as db:

@@ -47,7 +47,7 @@ from app.engine.knowledge.tokenize import tokenize
 from app.engine.knowledge.uploads import Upload, parse_upload, upload_source
 from app.engine.stemming import stems
 from app.storage.db import session_factory
-from app.storage.models import Document
+from app.storage.models import Document, as_utc
 
 _GAUGE_REFRESH_SECONDS = 60.0
 
@@ -215,7 +215,7 @@ class KnowledgeBase:
                        Document.tags, Document.created_at, Document.updated_at)
                 .where(_owned_by(tenant)).order_by(Document.id.desc())
             ).all()
-        return [DocumentInfo(r[0], r[1], r[2], r[3], r[4], list(r[5] or []), _aware(r[6]), _aware(r[7]))
+        return [DocumentInfo(r[0], r[1], r[2], r[3], r[4], list(r[5] or []), as_utc(r[6]), as_utc(r[7]))
                 for r in rows]
 
     def delete_document(self, document_id: int, tenant: str | None) -> bool:
@@ -321,7 +321,7 @@ class KnowledgeBase:
             db = state.read_state(session)
             docs, chunks, langs = state.counts(session)
             stale = state.find_stale(session, sig, document_ids) if check_sources else []
-        age = (datetime.now(UTC) - _aware(db.updated_at)).total_seconds() if db.updated_at else None
+        age = (datetime.now(UTC) - as_utc(db.updated_at)).total_seconds() if db.updated_at else None
         result = state.KBStatus(docs, chunks, db.version, self.loaded_version, db.embedding_model or
                                 self.embedder.name, db.dimension, chunking_settings(self.settings), age,
                                 stale, langs, self._error)
@@ -402,10 +402,6 @@ class KnowledgeBase:
         self._error = None
         version = self._bump_and_publish()
         return ReindexReport(version, len(ids), chunks, round(time.perf_counter() - start, 3), rescanned)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _owned_by(tenant: str | None) -> ColumnElement[bool]:
