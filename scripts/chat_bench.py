@@ -14,6 +14,11 @@ the questions the run sends (its median sets that repeat's limit, workers x 1000
 a shared machine the embedding's cost drifts by several per cent within minutes, so a limit measured
 once at the start misjudges later passes. The ratio printed is the median over repeats of each
 pass's throughput over its own repeat's limit.
+
+Each distinct-question pass is followed by the same questions sent to a second server under the
+same gunicorn settings that only embeds them (``scripts/embedding_floor_app.py``): what any server
+that must make the model call reaches on this machine with this load generator. Chat throughput and
+p95 are also shown as ratios to that floor.
 """
 
 from __future__ import annotations
