@@ -66,3 +66,24 @@ def test_json_and_binary_round_trip(engine: Engine) -> None:
         row = session.scalars(select(Document)).one()
         assert row.metadata_ == {"ñ": [1, 2]} and row.tags == ["x", "y"] and row.tenant == "acme"
         assert row.chunks[0].embedding == b"\x01\x02"
+
+
+def test_upgrade_folds_stored_language_varieties_into_iso_codes(engine: Engine) -> None:
+    """Rows stored before ingest folded detector labels (``wuu`` for Chinese) read as ISO 639-1."""
+    from alembic import command
+
+    from app.storage.migrate import alembic_config
+
+    with engine.begin() as connection:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0004_tenants_tokens")
+    with Session(engine) as session, session.begin():
+        for n, label in enumerate(("wuu", "arz", "en")):
+            doc = Document(source=f"s{n}", path="p", title="t", body="b", content_hash="h", language=label)
+            doc.chunks = [Chunk(position=0, text="x", language=label)]
+            session.add(doc)
+    upgrade_database(engine)
+    with Session(engine) as session:
+        assert sorted(session.scalars(select(Document.language))) == ["ar", "en", "zh"]
+        assert sorted(session.scalars(select(Chunk.language))) == ["ar", "en", "zh"]
