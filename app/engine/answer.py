@@ -323,7 +323,7 @@ def _matches(term: _Term, sentence: _Sentence) -> float:
     # by up to two (the word keeping at least four).
     if len(text) >= 3 and text in sentence.words.prefixes:
         return 0.7
-    if any(t in tokens for t in term.truncations):
+    if not tokens.isdisjoint(term.truncations):
         return 0.7
     if len(text) >= 3:
         root = stem(text, sentence.words.language)
