@@ -52,7 +52,12 @@ CHAR_SIZES = (3, 4, 5)
 # position. All quantifiers are bounded or cannot backtrack more than linearly.
 Rule = tuple[tuple[str, ...], str]
 _JAILBREAK_RULES: list[Rule] = [
-    (("dan",), r"\bdan\b"),
+    # "DAN" the persona, named or speaking as one: "you are (now) DAN", "act as DAN", "DAN mode",
+    # "DAN: ...". The bare word is a name ("Dan Brown"), Indonesian and Malay for "and" and a Turkish
+    # ablative ("Newton'dan"): alone it refused 6 of the 7,584 XQuAD questions.
+    (("dan",), r"(?:you are|you're|youre|to be|act as|as|called|named|become|enable|activate|enter)\W{1,3}"
+               r"(?:now\W{1,3}|going to be\W{1,3}|an?\W{1,3})?[\"'“«]?dan\b|(?<![\w'’])dan\W{1,3}"
+               r"(?:mode|prompt|jailbreak|persona|character)\b|(?<![\w'’])dan ?:"),
     (("do anything now",), r"do anything now"),
     (("jailbr",), r"jailbr(?:ea|o)k"),
     (("developer mode",), r"developer mode"),
@@ -175,8 +180,9 @@ _LEXICON: dict[str, str] = {
               r"|repite|responde|dis|dites|ecri\w*|repete|reponds|imprime|generate|generier\w*|include)\b",
     "secret": r"\b(?:system ?prompt|password|passwort|secret|geheim\w*|contrasena|mot de passe|confidential"
               r"|api key|hidden|initial prompt|internal)\b",
-    "jail": r"\b(?:dan|jailbr\w*|unfiltered|uncensored|unrestricted|restrictions|einschrankungen|restricciones"
-            r"|developer mode|evil|amoral|immoral|unethical|no limits|hate|hasst|odio|deteste|swear\w*)\b",
+    "jail": r"\b(?:(?<![\w'’])dan|jailbr\w*|unfiltered|uncensored|unrestricted|restrictions|einschrankungen"
+            r"|restricciones|developer mode|evil|amoral|immoral|unethical|no limits|hate|hasst|odio|deteste"
+            r"|swear\w*)\b",
     "command": r"\b(?:formulat\w*|verfass\w*|compose|create|erstell\w*|make (?:\w+ )?up|erfind\w*|invent\w*|answer"
                r"|antwort\w*|beantwort\w*|provide|give me|gib mir|dame|donne-moi|execute|run|ausfuhr\w*|respond\w*"
                r"|text|texte|sentences?|satze?|words|worter|headline|uberschrift)\b",
