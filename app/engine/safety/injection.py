@@ -84,8 +84,11 @@ _INJECTION_RULES: list[Rule] = [
     (("ignore", "disregard", "forget", "override", "skip"),
      r"(?:ignore|disregard|forget|override|skip)\b[\w ,'’]{0,40}\b(?:instructions?|prompts?|rules|"
      r"directions|guidelines|everything|all|context|tasks?|above|before|articles?|documents?)"),
+    # A message is the assistant's own only when it is "your" message: "the original message is
+    # reassembled at the destination" (packet switching, in XQuAD) is not an attack.
     (("prompt", "instruction", "message"),
-     r"(?:system|initial|original|hidden|secret) (?:prompt|instructions?|message)"),
+     r"(?:system|initial|original|hidden|secret) (?:prompt|instructions?)"
+     r"|your (?:system|initial|original|hidden|secret) message"),
     (("prompt", "instructions", "password", "secret key"),
      r"(?:reveal|print|show|repeat|output|leak|tell me)\b[\w ]{0,30}\b(?:prompt|instructions|password|secret key)"),
     (("new ",), r"new (?:instructions?|task|rules)\s*[:：]"),

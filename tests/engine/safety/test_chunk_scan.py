@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from app.engine.safety import ChunkSanitiser, InjectionDetector
 
 POISONED = (
@@ -25,3 +28,20 @@ def test_signature_depends_on_the_threshold() -> None:
     default, strict = InjectionDetector(), InjectionDetector(threshold=0.3)
     assert ChunkSanitiser(default).signature == ChunkSanitiser(InjectionDetector()).signature
     assert ChunkSanitiser(default).signature != ChunkSanitiser(strict).signature
+
+
+def test_xquad_paragraphs_keep_their_sentences(shared_data_dir: Path) -> None:
+    """Ordinary encyclopedic text is knowledge, not an attack: the scan once dropped sentences from
+    XQuAD paragraphs (Turkish "Newton'dan" read as DAN, "the original message is reassembled" as a
+    request for the system message; 8 Turkish and 2 English chunks of the ingested set), which took
+    their answers with them. One English paragraph still loses quoted speech ("from now on, you
+    should pay more for oil")."""
+    sanitiser = ChunkSanitiser(InjectionDetector())
+    contexts = [
+        paragraph["context"]
+        for path in sorted((shared_data_dir / "xquad").glob("xquad.*.dev.json"))
+        for article in json.loads(path.read_text(encoding="utf-8"))["data"]
+        for paragraph in article["paragraphs"]
+    ]
+    assert len(contexts) == 1440  # 120 paragraphs in each of 12 languages
+    assert sum(sanitiser.clean(context) != context for context in contexts) <= 1
