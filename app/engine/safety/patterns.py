@@ -21,8 +21,10 @@ from stdnum.it import codicefiscale as it_cf
 
 from app.engine.safety.findings import Detection
 
-_AT = r"(?:@|\s*[\[\(\{<]\s*(?:at|@|ät|arroba|arobase)\s*[\]\)\}>]\s*|\s+(?:at|arroba|arobase)\s+)"
-_DOT = r"(?:\.|\s*[\[\(\{<]\s*(?:dot|punkt|punto|point|\.)\s*[\]\)\}>]\s*|\s+(?:dot|punkt|punto|point)\s+)"
+_AT_MARK = r"(?:@|\s*[\[\(\{<]\s*(?:at|@|ät|arroba|arobase)\s*[\]\)\}>]\s*)"
+_AT_WORD = r"\s+(?:at|arroba|arobase)\s+"
+_DOT_SPELLED = r"(?:\s*[\[\(\{<]\s*(?:dot|punkt|punto|point|\.)\s*[\]\)\}>]\s*|\s+(?:dot|punkt|punto|point)\s+)"
+_DOT = rf"(?:\.|{_DOT_SPELLED})"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 # A real address ("jane.doe@acme-robotics.example", "a.b@mail.server.co.uk") is matched first and
 # always masked whole; the obfuscated forms ("john [at] example [dot] com", "john at example dot com")
@@ -32,8 +34,12 @@ PLAIN_EMAIL_RE = re.compile(
     rf"(?<![\w.+@-])[a-z0-9][a-z0-9._%+-]{{0,63}}@{_LABEL}(?:\.{_LABEL})*\.[a-z]{{2,24}}(?![\w@-])",
     re.IGNORECASE,
 )
+# A bare "at" needs a spelled-out last dot too ("john at example dot com"): "listed at
+# creativecommons.org" and "find us at acme.example" are where a site is, not an address.
 EMAIL_RE = re.compile(
-    rf"(?<![\w.+@-])[a-z0-9][a-z0-9._%+-]{{0,63}}{_AT}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[a-z]{{2,24}}(?![\w@-])",
+    rf"(?<![\w.+@-])[a-z0-9][a-z0-9._%+-]{{0,63}}"
+    rf"(?:{_AT_MARK}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}|{_AT_WORD}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT_SPELLED})"
+    rf"[a-z]{{2,24}}(?![\w@-])",
     re.IGNORECASE,
 )
 # Digits with single separators; 12-19 digits for cards.
@@ -226,11 +232,18 @@ def _valid_in_some_region(candidate: str) -> bool:
 _DATE_INSIDE_RE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}(?!\d)|(?<!\d)\d{1,2}[-./]\d{1,2}[-./]\d{4}")
 _YEAR_RANGE_RE = re.compile(r"(\d{3,4})[ ]?[-/][ ]?(\d{3,4})")
 _THOUSANDS_RE = re.compile(r"\d{1,3}(?:\.\d{3})+|\d{1,3}(?:[ ]\d{3})*[ ]000")
+# A count grouped by spaces from a short head and followed by what it counts ("17 786 419 habitantes"):
+# the same shape alone is a phone number as often ("They're not answering at 78 651 450").
+_SPACE_GROUPED_RE = re.compile(r"\d{1,2}(?:[ ]\d{3}){2,}")
+_COUNTED_WORD_RE = re.compile(r"[ \u00a0]+[^\W\d_]")
 
 
-def _looks_like_quantity(core: str) -> bool:
-    """Year ranges (1629-1631), dates and amounts with thousand separators (7.000.000, 2 700 000)."""
+def _looks_like_quantity(core: str, after: str = "") -> bool:
+    """Year ranges (1629-1631), dates and amounts with thousand separators (7.000.000, 2 700 000,
+    17 786 419 habitantes); ``after`` is the text following the number."""
     if _DATE_INSIDE_RE.search(core) or _THOUSANDS_RE.fullmatch(core):
+        return True
+    if _SPACE_GROUPED_RE.fullmatch(core) and _COUNTED_WORD_RE.match(after):
         return True
     m = _YEAR_RANGE_RE.fullmatch(core)
     return m is not None and 100 <= int(m.group(1)) <= int(m.group(2)) <= 2100
@@ -256,7 +269,7 @@ def _is_phone(text: str, start: int, end: int) -> bool:
     if context:
         return n >= 6 or separated
     groups = re.findall(r"\d+", core)
-    if _looks_like_quantity(core) or (len(groups) > 1 and len(set(groups)) == 1):
+    if _looks_like_quantity(core, text[end:end + 3]) or (len(groups) > 1 and len(set(groups)) == 1):
         return False  # quantities, and one group repeated ("42 42 42 42") without a phone cue
     if n >= 7 and (separated or value != core):
         return True

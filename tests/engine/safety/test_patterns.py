@@ -112,3 +112,19 @@ def test_plain_prose_skips_the_secret_patterns() -> None:
     from app.engine.safety.patterns import may_hold_secret
 
     assert not may_hold_secret("Beyoncé was born in Houston, Texas, and rose to fame in the late 1990s.")
+
+
+def test_counts_grouped_by_spaces_are_not_phones_but_the_same_shape_alone_is() -> None:
+    """XQuAD's "con 17 786 419 habitantes" was redacted in replies as a phone number."""
+    population = "el Gran Los Ángeles, con 17 786 419 habitantes"
+    assert not [d for d in detect_patterns(population) if d.entity_type == "PHONE"]
+    assert ("PHONE", "78 651 450") in kinds("They're not answering at 78 651 450")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["A compatible licence is one listed at creativecommons.org/compatiblelicenses.",
+     "Creative Commons may be contacted at creativecommons.org.", "Find us at acme-robotics.example"],
+)
+def test_a_site_after_at_is_not_an_obfuscated_email(text: str) -> None:
+    assert not [d for d in detect_patterns(text) if d.entity_type == "EMAIL"]
