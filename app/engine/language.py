@@ -231,7 +231,24 @@ class LanguageDetector:
         if session_language:
             return Detection(normalize_code(session_language), detection.confidence, "session", guess,
                              detection.scores)
+        only = self._only_supported_candidate(detection)
+        if only:
+            return Detection(only, detection.scores[only], detection.method, guess, detection.scores)
         return Detection(self.settings.default_language, detection.confidence, "default", guess, detection.scores)
+
+    def _only_supported_candidate(self, detection: Detection) -> str:
+        """For a short first message the default language cannot be in: the one language with replies
+        that the text may well be in, or "" when there are none or several.
+
+        The default is for what could as well be in it ("ok", "super"). "Что такое NASUWT?" is not
+        English, and of the Cyrillic languages only Russian has replies; "Was ist Internet2?" is
+        German at 0.70 against English at 0.04. "Ce este NASUWT?" (Romanian, no replies) may be
+        Spanish, Italian or Portuguese: that stays with the default. Before, 34 of the 7,584 XQuAD
+        questions were answered in English."""
+        if detection.allows(self.settings.default_language):
+            return ""
+        possible = [lang for lang in detection.scores if detection.allows(lang) and self.is_supported(lang)]
+        return possible[0] if len(possible) == 1 else ""
 
     # -- internals ------------------------------------------------------------------------------
     def _candidates(self, script: str) -> frozenset[str]:

@@ -118,6 +118,28 @@ def test_short_message_of_new_session_falls_back_to_default(detector: LanguageDe
     assert (found.language, found.method) == ("en", "default")
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Что такое NASUWT?", "ru"), ("राष्ट्रगान किसने गाया?", "hi"), ("Was ist Internet2?", "de"),
+     ("¿Qué es DECnet?", "es")],
+)
+def test_short_first_message_the_default_cannot_be_in_gets_its_one_possible_language(
+    detector: LanguageDetector, text: str, language: str
+) -> None:
+    """Unsure, but not English: Cyrillic is never English, and of the Cyrillic languages only
+    Russian has replies (XQuAD questions that were answered in English)."""
+    found = detector.resolve(text, explicit=None, session_language=None)
+    assert found.language == language and found.method != "default"
+
+
+@pytest.mark.parametrize("text", ["ok", "super", "Ce este NASUWT?"])
+def test_short_first_message_stays_with_the_default_when_it_may_be_in_it_or_in_several(
+    detector: LanguageDetector, text: str
+) -> None:
+    """"ok" may be English; Romanian (no replies) may be read as Spanish, Italian or Portuguese."""
+    assert detector.resolve(text, explicit=None, session_language=None).method == "default"
+
+
 def test_confident_short_message_overrides_session(detector: LanguageDetector) -> None:
     found = detector.resolve("ありがとう", explicit=None, session_language="en")
     assert (found.language, found.method) == ("ja", "script")
