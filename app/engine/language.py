@@ -24,7 +24,7 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from app.engine.language_settings import LanguageSettings
@@ -168,13 +168,20 @@ class Detection:
     # alone decided, or there was nothing to go on).
     scores: Mapping[str, float] = field(default_factory=dict, compare=False, hash=False)
 
-    def allows(self, language: str) -> bool:
-        """Whether the text may well be in *language*: its script allows it (Cyrillic text is never
-        English) and the detector found it at least a quarter as likely as its first choice.
+    @cached_property
+    def plausible(self) -> frozenset[str]:
+        """The languages the text may well be in: those its script allows (Cyrillic text is never
+        English) that the detector found at least a quarter as likely as its first choice.
         Measured: "Ce este Internet2?" is Romanian at 0.11 against Spanish at 0.28, "Was ist
         Sepsis?" English at 0.03 against German at 0.75."""
         best = max(self.scores.values(), default=0.0)
-        return best > 0 and self.scores.get(normalize_code(language), 0.0) >= _PLAUSIBLE_SHARE * best
+        if best <= 0:
+            return frozenset()
+        return frozenset(lang for lang, p in self.scores.items() if p >= _PLAUSIBLE_SHARE * best)
+
+    def allows(self, language: str) -> bool:
+        """Whether the text may well be in *language* (see ``plausible``)."""
+        return normalize_code(language) in self.plausible
 
 
 class LanguageDetector:
@@ -247,7 +254,7 @@ class LanguageDetector:
         questions were answered in English."""
         if detection.allows(self.settings.default_language):
             return ""
-        possible = [lang for lang in detection.scores if detection.allows(lang) and self.is_supported(lang)]
+        possible = [lang for lang in detection.plausible if self.is_supported(lang)]
         return possible[0] if len(possible) == 1 else ""
 
     # -- internals ------------------------------------------------------------------------------

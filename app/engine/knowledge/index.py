@@ -56,8 +56,9 @@ class ChunkRecord:
     scanned_text: str | None = None
 
     def __post_init__(self) -> None:
-        # Chunks stored before detection folded varieties into their language ("wuu" for Chinese)
-        # read as that language, wherever a record is made from (database rows, a published payload).
+        # Chunks labelled before detection folded varieties into their language ("wuu" for Chinese)
+        # read as that language: migration 0005 folds the database rows, but an index version
+        # published before it keeps the old labels in its payload until the next reindex.
         self.language = iso_language(self.language)
 
 

@@ -238,7 +238,7 @@ _SPACE_GROUPED_RE = re.compile(r"\d{1,2}(?:[ ]\d{3}){2,}")
 _COUNTED_WORD_RE = re.compile(r"[ \u00a0]+[^\W\d_]")
 
 
-def _looks_like_quantity(core: str, after: str = "") -> bool:
+def _looks_like_quantity(core: str, after: str) -> bool:
     """Year ranges (1629-1631), dates and amounts with thousand separators (7.000.000, 2 700 000,
     17 786 419 habitantes); ``after`` is the text following the number."""
     if _DATE_INSIDE_RE.search(core) or _THOUSANDS_RE.fullmatch(core):
