@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from flask import request
 from marshmallow import Schema, ValidationError
 
+from app.engine.unicode_text import holds_lone_surrogate
 from app.errors import APIError, UnsupportedMediaType, ValidationFailed, validation_messages
 
 SchemaT = TypeVar("SchemaT", bound=Schema)
@@ -24,9 +25,15 @@ def parse_json(schema: Schema) -> Any:
     """The request body loaded through ``schema``; 415, 400 or 422 as JSON errors otherwise."""
     if not request.is_json:
         raise UnsupportedMediaType()
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # silent=True covers syntax errors only
+        raise APIError("The request body is not valid JSON: it is nested too deeply.") from None
     if data is None:
         raise APIError("The request body is not valid JSON.")
+    if holds_lone_surrogate(data):
+        raise APIError("The request body is not valid JSON: a string escapes half of a surrogate pair "
+                       "(\\ud800-\\udfff) on its own, which is not Unicode text.")
     return load(schema, data)
 
 

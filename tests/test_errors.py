@@ -54,6 +54,30 @@ def test_400_for_malformed_json(probe_client: FlaskClient) -> None:
     _assert_shape(response.json or {}, 400, "bad_request")
 
 
+def test_400_for_json_nested_too_deeply(probe_app_factory: Callable[..., Flask]) -> None:
+    client = probe_app_factory({"server": {"max_body_bytes": 100_000}}).test_client()
+    # Well under the body limit, but deeper than the JSON decoder recurses.
+    response = client.post("/echo", data="[" * 20_000 + "]" * 20_000, content_type="application/json")
+    assert response.status_code == 400
+    _assert_shape(response.json or {}, 400, "bad_request")
+    assert "nested too deeply" in (response.json or {})["message"]
+
+
+@pytest.mark.parametrize("body", ['{"name": "a \\ud800 b"}', '{"name": "\\udfff"}', '{"\\ud83d": "x"}'])
+def test_400_for_json_strings_that_are_not_unicode(probe_client: FlaskClient, body: str) -> None:
+    # A lone half of a surrogate pair is valid JSON syntax, but no encoder downstream takes it.
+    response = probe_client.post("/echo", data=body, content_type="application/json")
+    assert response.status_code == 400
+    _assert_shape(response.json or {}, 400, "bad_request")
+    assert "surrogate" in (response.json or {})["message"]
+
+
+def test_escaped_surrogate_pairs_are_text(probe_client: FlaskClient) -> None:
+    response = probe_client.post("/echo", data='{"name": "\\ud83d\\ude00"}', content_type="application/json")
+    assert response.status_code == 200
+    assert response.json == {"name": "\U0001F600"}
+
+
 def test_422_names_the_field(probe_client: FlaskClient) -> None:
     response = probe_client.post("/echo", json={"nam": "x"})
     assert response.status_code == 422

@@ -14,6 +14,7 @@ from typing import Any
 
 from app.engine.knowledge.chunking import SECTION_BREAK
 from app.engine.knowledge.errors import ParseError
+from app.engine.unicode_text import holds_lone_surrogate
 
 
 @dataclass
@@ -157,6 +158,10 @@ def parse_json(path: Path, data: bytes) -> list[ParsedDocument]:
         payload = json.loads(_decode(data, path))
     except json.JSONDecodeError as exc:
         raise ParseError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except RecursionError:
+        raise ParseError(f"{path}: invalid JSON: nested too deeply") from None
+    if holds_lone_surrogate(payload):
+        raise ParseError(f"{path}: not Unicode text (a string escapes half of a surrogate pair on its own)")
     if isinstance(payload, list):
         return _parse_faq(path, payload)
     if isinstance(payload, dict) and isinstance(payload.get("data"), list):

@@ -49,6 +49,8 @@ def test_squad_paragraphs_become_documents() -> None:
     ("faq.json", b'[{"question": 1}]', "FAQ item 0"),
     ("other.json", b'{"x": 1}', "neither"),
     ("bin.txt", b"\xff\xfe\x00bad", "not UTF-8"),
+    ("lone.json", b'[{"question": "Why?", "answer": "Because \\ud800."}]', "not Unicode text"),
+    ("deep.json", b"[" * 20_000 + b"]" * 20_000, "nested too deeply"),
     ("empty.md", b"   ", "no text"),
     ("a.pdf", b"%PDF", "unsupported"),
 ])
