@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
+from app.engine.language import iso_639_1
+
 SESSION_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="Use 1 to 64 of A-Z, a-z, 0-9, _ and -.")
 
 
@@ -40,12 +42,15 @@ class FiltersSchema(Schema):
     source = FilterValue()
 
 
+def _language_code(value: str) -> None:
+    if iso_639_1(value) is None:
+        raise ValidationError("Use an ISO 639-1 code such as 'en'.")
+
+
 class ChatRequestSchema(Schema):
     message = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     session_id = fields.String(load_default=None, validate=SESSION_ID)
-    language = fields.String(
-        load_default=None, validate=validate.Regexp(r"^[A-Za-z]{2}$", error="Use an ISO 639-1 code such as 'en'.")
-    )
+    language = fields.String(load_default=None, validate=_language_code)
     filters = fields.Nested(FiltersSchema, load_default=None)
 
     @pre_load
@@ -55,9 +60,9 @@ class ChatRequestSchema(Schema):
         return data
 
     @post_load
-    def _lower_language(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+    def _normalize_language(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
         if data.get("language"):
-            data["language"] = data["language"].lower()
+            data["language"] = iso_639_1(data["language"])
         return data
 
 

@@ -27,16 +27,18 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
+import langcodes
+
 from app.engine.language_settings import LanguageSettings
 
-__all__ = ["Detection", "LanguageDetector", "LanguageSettings", "dominant_script", "normalize_code"]
+__all__ = ["Detection", "LanguageDetector", "LanguageSettings", "dominant_script", "iso_639_1", "normalize_code"]
 
 # Codes detectors emit that differ from the ISO 639-1 code we report.
 _CODE_ALIASES = {
     "zh-cn": "zh", "zh-tw": "zh", "zh-hans": "zh", "zh-hant": "zh", "yue": "zh", "wuu": "zh",
     "no": "nb", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "fil": "tl",
 }
-_ISO_639_1 = re.compile(r"^[a-z]{2}$")
+_TWO_LETTERS = re.compile(r"^[a-z]{2}$")
 
 # Unicode blocks of the scripts that matter for detection, as (first, last, script).
 _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
@@ -84,6 +86,16 @@ def normalize_code(code: str) -> str:
         return _CODE_ALIASES[lowered]
     primary = lowered.split("-", 1)[0]
     return _CODE_ALIASES.get(primary, primary)
+
+
+def iso_639_1(code: str) -> str | None:
+    """The ISO 639-1 code a caller's two-letter ``code`` names, as this service reports it ("FR" ->
+    "fr", withdrawn "iw" -> "he", "no" -> "nb"); ``None`` if it names no language ("xx", "english").
+    Validity is the IANA language subtag registry's, whose two-letter subtags are ISO 639-1."""
+    if not _TWO_LETTERS.match(code.strip().lower()):
+        return None
+    normalized = normalize_code(code)
+    return normalized if langcodes.tag_is_valid(normalized) else None
 
 
 # Every character of every message is looked up, and messages use few distinct characters.
@@ -225,8 +237,8 @@ class LanguageDetector:
     def resolve(self, text: str, *, explicit: str | None, session_language: str | None) -> Detection:
         """The language to reply in for *text*, applying the explicit/short-message/session rules."""
         if explicit:
-            code = normalize_code(explicit)
-            if not _ISO_639_1.match(code):
+            code = iso_639_1(explicit)
+            if code is None:
                 raise ValueError(f"not an ISO 639-1 language code: {explicit!r}")
             return Detection(code, 1.0, "explicit")
         detection = self.detect(text)

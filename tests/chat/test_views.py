@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app.storage.conversation_models import ChatSession
 
 
 @pytest.fixture
@@ -203,6 +206,8 @@ def test_feedback_and_errors(client: FlaskClient) -> None:
         ({"message": "x" * 4001}, "message"),
         ({"message": "hi", "session_id": "bad id!"}, "session_id"),
         ({"message": "hi", "language": "english"}, "language"),
+        ({"message": "hi", "language": "xx"}, "language"),
+        ({"message": "hi", "language": "en-US"}, "language"),
         ({"message": "hi", "filters": {"tenant": "other"}}, "filters"),
         ({"message": 42}, "message"),
         ({}, "message"),
@@ -213,6 +218,21 @@ def test_invalid_requests_name_the_field(client: FlaskClient, payload: dict[str,
     assert response.status_code == 422
     body = response.get_json()
     assert body["code"] == "validation_error" and field in body["errors"] and body["request_id"]
+
+
+def test_an_explicit_language_is_reported_by_its_current_iso_code(client: FlaskClient) -> None:
+    assert _chat(client, "hello", language="DE")["language"] == "de"
+    # "iw" was withdrawn from ISO 639-1 for "he"; a caller may still send it.
+    assert _chat(client, "hello", language="iw")["language"] == "he"
+
+
+def test_a_message_that_is_not_unicode_text_is_refused_before_anything_is_stored(chat_app: Flask) -> None:
+    client = chat_app.test_client()
+    response = client.post("/chat", data='{"message": "who won \\ud800?"}', content_type="application/json")
+    body = response.get_json()
+    assert response.status_code == 400 and body["code"] == "bad_request" and body["request_id"]
+    with chat_app.extensions["services"].engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ChatSession)).scalar() == 0
 
 
 def test_non_json_and_unknown_sessions(client: FlaskClient) -> None:

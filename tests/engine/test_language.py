@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.language import LanguageDetector, count_words, dominant_script, normalize_code
+from app.engine.language import LanguageDetector, count_words, dominant_script, iso_639_1, normalize_code
 from app.engine.language_settings import SUPPORTED_LANGUAGES, LanguageSettings
 
 
@@ -103,9 +103,18 @@ def test_explicit_language_wins(detector: LanguageDetector) -> None:
     assert (found.language, found.method) == ("fr", "explicit")
 
 
-def test_explicit_language_must_be_iso_639_1(detector: LanguageDetector) -> None:
+@pytest.mark.parametrize("code", ["english", "xx", "qq", "en-US"])
+def test_explicit_language_must_be_iso_639_1(detector: LanguageDetector, code: str) -> None:
     with pytest.raises(ValueError, match="ISO 639-1"):
-        detector.resolve("hello", explicit="english", session_language=None)
+        detector.resolve("hello", explicit=code, session_language=None)
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("fr", "fr"), ("DE", "de"), (" it ", "it"), ("iw", "he"), ("in", "id"), ("no", "nb"),
+    ("xx", None), ("zz", None), ("eng", None), ("en-US", None), ("e", None),
+])
+def test_iso_639_1_names_languages_by_their_current_code(code: str, expected: str | None) -> None:
+    assert iso_639_1(code) == expected
 
 
 def test_short_unconfident_message_keeps_session_language(detector: LanguageDetector) -> None:
