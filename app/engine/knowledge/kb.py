@@ -88,7 +88,7 @@ class KnowledgeBase:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             s = self.settings
-            self._embedder = make_embedder(s.embedding_model, s.embed_workers, s.embed_batch_size)
+            self._embedder = make_embedder(s.embedding_model, s.embed_workers, s.embed_batch_size, s.query_max_tokens)
         return self._embedder
 
     @property

