@@ -15,6 +15,7 @@ from flask import Flask, Response, jsonify
 from flask_limiter.errors import RateLimitExceeded
 from limits.errors import StorageError
 from marshmallow import ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.engine.admin.errors import InvalidUpload, UnsupportedUpload, UploadTooLarge
@@ -22,6 +23,7 @@ from app.engine.feedback import TurnNotFound
 from app.engine.knowledge.errors import KnowledgeError
 from app.engine.memory import SessionNotFound
 from app.engine.safety.errors import InputTooLong
+from app.observability.metrics_store import MetricsStoreError
 from app.request_context import current_request_id
 
 log = logging.getLogger("app.errors")
@@ -158,6 +160,18 @@ def _handle_storage_down(exc: Exception) -> Response:
     return error_response(503, "service_unavailable", "The service is temporarily unavailable.")
 
 
+def _handle_database_down(exc: OperationalError) -> Response:
+    # The database refused or dropped the connection, was busy past its timeout, or is not migrated
+    # yet (/ready says which): the request can be retried, it is no bug to trace.
+    log.error("database unavailable", extra={"error_type": type(exc.orig).__name__ if exc.orig else "unknown"})
+    return error_response(503, "service_unavailable", "The service is temporarily unavailable.")
+
+
+def _handle_metrics_down(exc: MetricsStoreError) -> Response:
+    log.error("metrics store unavailable", extra={"error_type": exc.__class__.__name__})
+    return error_response(503, "service_unavailable", "Metrics are temporarily unavailable.")
+
+
 def _handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _handle_http(exc)
@@ -192,4 +206,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(redis.RedisError, _handle_storage_down)
     app.register_error_handler(StorageError, _handle_storage_down)
+    app.register_error_handler(OperationalError, _handle_database_down)
+    app.register_error_handler(MetricsStoreError, _handle_metrics_down)
     app.register_error_handler(Exception, _handle_unexpected)

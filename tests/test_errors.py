@@ -97,6 +97,25 @@ def test_500_hides_internals(probe_client: FlaskClient) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_503_when_the_database_is_unreachable(app_factory: Callable[..., Flask]) -> None:
+    # Nothing listens on port 1: the connection is refused at once.
+    app = app_factory(migrate=False, DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/test")
+    response = app.test_client().post("/chat", json={"message": "hello"})
+    assert response.status_code == 503
+    _assert_shape(response.json or {}, 503, "service_unavailable")
+    assert "127.0.0.1" not in response.get_data(as_text=True)
+
+
+def test_503_when_the_metrics_store_is_unreachable(app_factory: Callable[..., Flask]) -> None:
+    app = app_factory({"ratelimit": {"enabled": False}}, REDIS_URL="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    assert client.get("/health").status_code == 200  # its request metrics are dropped, not its answer
+    response = client.get("/metrics")
+    assert response.status_code == 503
+    _assert_shape(response.json or {}, 503, "service_unavailable")
+    assert (response.json or {})["message"] == "Metrics are temporarily unavailable."
+
+
 def test_valid_body_passes(probe_client: FlaskClient) -> None:
     response = probe_client.post("/echo", json={"name": "ok"})
     assert response.status_code == 200
