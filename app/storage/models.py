@@ -13,6 +13,10 @@ from typing import Any, overload
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The largest integer id either database stores (SQLite's INTEGER, PostgreSQL's BIGINT): a larger
+# one in a URL names no row, and SQLite cannot even bind it.
+MAX_ROW_ID = 2**63 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -76,6 +76,15 @@ def test_upload_list_delete(admin_app: Flask, tokens: dict[str, str]) -> None:
     assert [e.action for e in audit][:2] == ["kb.delete", "kb.list"]
 
 
+@pytest.mark.parametrize("document_id", ["0", str(2**63), "99999999999999999999999"])
+def test_deleting_an_id_no_database_can_hold_is_not_found(
+    admin_app: Flask, tokens: dict[str, str], document_id: str
+) -> None:
+    response = admin_app.test_client().delete(f"/admin/kb/documents/{document_id}",
+                                              headers=bearer(tokens["acme_admin"]))
+    assert response.status_code == 404 and response.get_json()["code"] == "not_found"
+
+
 def test_json_upload_of_a_faq(admin_app: Flask, tokens: dict[str, str]) -> None:
     client = admin_app.test_client()
     faq = json.dumps([{"question": "Who runs Falcon?", "answer": "Nora Quist runs the Falcon team."},

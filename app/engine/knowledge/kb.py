@@ -47,7 +47,7 @@ from app.engine.knowledge.tokenize import tokenize
 from app.engine.knowledge.uploads import Upload, parse_upload, upload_source
 from app.engine.stemming import stems
 from app.storage.db import session_factory
-from app.storage.models import Document, as_utc
+from app.storage.models import MAX_ROW_ID, Document, as_utc
 
 _GAUGE_REFRESH_SECONDS = 60.0
 
@@ -220,6 +220,8 @@ class KnowledgeBase:
 
     def delete_document(self, document_id: int, tenant: str | None) -> bool:
         """Delete one of ``tenant``'s documents (chunks and learned boosts go with it); False if none."""
+        if not 0 < document_id <= MAX_ROW_ID:
+            return False
         with self._maker.begin() as session:
             row = session.scalars(select(Document).where(Document.id == document_id, _owned_by(tenant))).first()
             if row is None:
