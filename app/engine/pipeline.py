@@ -33,7 +33,15 @@ from app.engine.language import Detection, LanguageDetector
 from app.engine.memory import ConversationStore, NewTurn, SessionState, StoredTurn, new_session_id
 from app.engine.messages import Messages
 from app.engine.query_context import focus, retrieval_query
-from app.engine.safety import ChunkSanitiser, InputGuard, LeakGuard, RedactionContext, Redactor, can_quote
+from app.engine.safety import (
+    ChunkSanitiser,
+    InputGuard,
+    LeakGuard,
+    RedactionContext,
+    Redactor,
+    can_quote,
+    strip_control_characters,
+)
 from app.engine.safety.redactor import PLACEHOLDER_RE
 from app.engine.smalltalk import SmallTalk
 from app.engine.stemming import stems
@@ -276,6 +284,7 @@ class ChatPipeline:
 
     def rate(self, turn_id: str, caller: Caller, rating: str, comment: str) -> FeedbackResult:
         context = RedactionContext(key=self.c.redaction_key, pseudonym_key=self.c.pseudonym_key)
+        comment = strip_control_characters(comment)  # PostgreSQL text cannot store NUL
         clean_comment = self.c.storage_redactor.redact(comment, context).text if comment else ""
         result = self.c.feedback.rate(turn_id, caller.tenant, rating, clean_comment)
         for observer in self.c.observers:

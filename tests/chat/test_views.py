@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.storage.conversation_models import ChatSession
+from app.storage.conversation_models import ChatFeedback, ChatSession
 
 
 @pytest.fixture
@@ -233,6 +233,16 @@ def test_a_message_that_is_not_unicode_text_is_refused_before_anything_is_stored
     assert response.status_code == 400 and body["code"] == "bad_request" and body["request_id"]
     with chat_app.extensions["services"].engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(ChatSession)).scalar() == 0
+
+
+def test_feedback_comments_are_stored_without_control_characters(chat_app: Flask) -> None:
+    # PostgreSQL text cannot hold NUL: a stray one must not fail the rating there.
+    client = chat_app.test_client()
+    turn_id = _chat(client, "hello")["turn_id"]
+    response = client.post("/chat/feedback", json={"turn_id": turn_id, "rating": "down", "comment": "bad\u0000 answer"})
+    assert response.status_code == 200
+    with chat_app.extensions["services"].engine.connect() as conn:
+        assert conn.execute(select(ChatFeedback.comment)).scalar() == "bad answer"
 
 
 def test_non_json_and_unknown_sessions(client: FlaskClient) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from app.engine.knowledge.chunking import SECTION_BREAK
 from app.engine.knowledge.errors import ParseError
+from app.engine.safety.normalize import strip_control_characters
 from app.engine.unicode_text import holds_lone_surrogate
 
 
@@ -184,7 +185,10 @@ def parse_file(path: Path, data: bytes) -> list[ParsedDocument]:
     parser = PARSERS.get(path.suffix.lower())
     if parser is None:
         raise ParseError(f"{path}: unsupported file type {path.suffix!r}")
-    docs = parser(path, data)
+    # Control characters (a stray NUL in a text file, "\u0000" in JSON) are no text, and PostgreSQL
+    # cannot store NUL: the document is kept without them.
+    docs = [replace(d, title=strip_control_characters(d.title), text=strip_control_characters(d.text))
+            for d in parser(path, data)]
     docs = [d for d in docs if d.text.strip()]
     if not docs:
         raise ParseError(f"{path}: no text found")

@@ -11,7 +11,7 @@ from app.engine.safety.findings import Finding
 from app.engine.safety.injection import InjectionDetector, InjectionVerdict, InputGuard
 from app.engine.safety.leak import LeakGuard, LeakVerdict, embed_canary, new_canary
 from app.engine.safety.log_filter import PiiRedactingFilter
-from app.engine.safety.normalize import normalize_input
+from app.engine.safety.normalize import normalize_input, strip_control_characters
 from app.engine.safety.redactor import RedactionContext, RedactionResult, Redactor, redact
 from app.engine.safety.settings import SafetySettings
 
@@ -19,5 +19,5 @@ __all__ = [
     "ChunkSanitiser", "Finding", "InjectionDetector", "InjectionVerdict", "InputGuard", "InputTooLong", "LeakGuard",
     "LeakVerdict", "ModelArtifactError", "PiiRedactingFilter", "RedactionContext", "RedactionResult",
     "Redactor", "SafetyError", "SafetySettings", "can_quote", "embed_canary", "filter_quotable",
-    "new_canary", "normalize_input", "redact",
+    "new_canary", "normalize_input", "redact", "strip_control_characters",
 ]

@@ -36,6 +36,12 @@ def strip_invisible(text: str) -> str:
     return _INVISIBLE_RE.sub("", text)
 
 
+def strip_control_characters(text: str) -> str:
+    """Remove control characters except newline, carriage return and tab: they carry nothing a
+    reader sees, and PostgreSQL text cannot store NUL."""
+    return _CONTROL_RE.sub("", text)
+
+
 def normalize_input(text: str, max_chars: int, *, truncate: bool = False) -> str:
     """Return ``text`` normalised for the guard and the rest of the pipeline.
 
@@ -45,7 +51,7 @@ def normalize_input(text: str, max_chars: int, *, truncate: bool = False) -> str
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE_RE.sub("", text)
-    text = _CONTROL_RE.sub("", text)
+    text = strip_control_characters(text)
     text = _SPACES_RE.sub(" ", text)
     text = _BLANK_LINES_RE.sub("\n\n", text).strip()
     if len(text) > max_chars:

@@ -52,6 +52,20 @@ def test_ingest_search_and_idempotency(engine: Engine, tmp_path: Path, docs: Pat
     assert again.index_version == report.index_version
 
 
+def test_documents_are_stored_without_control_characters(engine: Engine, tmp_path: Path) -> None:
+    # PostgreSQL text cannot hold NUL: a stray one in a file must not fail the ingest there.
+    folder = tmp_path / "nul"
+    folder.mkdir()
+    (folder / "notes.txt").write_bytes(b"Stray\x00 NUL bytes\x07 in a text file about cheese.")
+    (folder / "faq.json").write_text('[{"question": "Tea\\u0000?", "answer": "Green tea \\u0000is steamed."}]')
+    kb = _kb(engine, tmp_path)
+    report = kb.ingest([folder], progress=False)
+    assert (report.added, report.failed) == (2, 0), report.errors
+    texts = [hit.text for hit in kb.search("cheese tea", top_k=5)]
+    assert any("Stray NUL bytes in a text file" in t for t in texts)
+    assert texts and not any("\x00" in t or "\x07" in t for t in texts)
+
+
 def test_changed_file_replaces_chunks_and_prune_removes(engine: Engine, tmp_path: Path, docs: Path) -> None:
     kb = _kb(engine, tmp_path)
     first = kb.ingest([docs], progress=False)
