@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,11 @@ class ParsedDocument:
 
 
 def _decode(data: bytes, path: Path) -> str:
+    """The file's text without control characters: they are no text (a stray NUL, or a form feed the
+    Markdown parser would take for its own section mark), and PostgreSQL cannot store NUL. JSON
+    strings can escape them too ("\\u0000"); its parsers strip the strings they keep."""
     try:
-        return data.decode("utf-8-sig")
+        return strip_control_characters(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ParseError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
@@ -121,8 +124,8 @@ def _parse_faq(path: Path, items: list[Any]) -> list[ParsedDocument]:
         docs.append(
             ParsedDocument(
                 source=f"{path}#faq{i}",
-                title=item["question"].strip(),
-                text=item["answer"].strip(),
+                title=strip_control_characters(item["question"]).strip(),
+                text=strip_control_characters(item["answer"]).strip(),
                 metadata={"kind": "faq", "question": item["question"]},
                 tags=list(tags),
                 visibility=visibility,
@@ -135,7 +138,7 @@ def _parse_squad(path: Path, payload: dict[str, Any]) -> list[ParsedDocument]:
     docs = []
     try:
         for a, article in enumerate(payload["data"]):
-            title = str(article.get("title", path.stem)).replace("_", " ")
+            title = strip_control_characters(str(article.get("title", path.stem))).replace("_", " ")
             for p, para in enumerate(article["paragraphs"]):
                 context = para["context"]
                 if not isinstance(context, str) or not context.strip():
@@ -145,7 +148,7 @@ def _parse_squad(path: Path, payload: dict[str, Any]) -> list[ParsedDocument]:
                     ParsedDocument(
                         source=f"{path}#{a}.{p}",
                         title=title,
-                        text=context.strip(),
+                        text=strip_control_characters(context).strip(),
                         metadata={"kind": "squad", "article": a, "paragraph": p, "question_ids": qids},
                     )
                 )
@@ -185,11 +188,7 @@ def parse_file(path: Path, data: bytes) -> list[ParsedDocument]:
     parser = PARSERS.get(path.suffix.lower())
     if parser is None:
         raise ParseError(f"{path}: unsupported file type {path.suffix!r}")
-    # Control characters (a stray NUL in a text file, "\u0000" in JSON) are no text, and PostgreSQL
-    # cannot store NUL: the document is kept without them.
-    docs = [replace(d, title=strip_control_characters(d.title), text=strip_control_characters(d.text))
-            for d in parser(path, data)]
-    docs = [d for d in docs if d.text.strip()]
+    docs = [d for d in parser(path, data) if d.text.strip()]
     if not docs:
         raise ParseError(f"{path}: no text found")
     return docs
