@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from flask import request
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.engine.unicode_text import holds_lone_surrogate
 from app.errors import APIError, UnsupportedMediaType, ValidationFailed, validation_messages
@@ -25,6 +26,11 @@ def parse_json(schema: Schema) -> Any:
     """The request body loaded through ``schema``; 415, 400 or 422 as JSON errors otherwise."""
     if not request.is_json:
         raise UnsupportedMediaType()
+    limit = request.max_content_length
+    # A chunked body has no Content-Length to refuse up front: the server stops reading at the limit,
+    # which would leave cut-off JSON, and a 400 where the answer is 413.
+    if request.content_length is None and limit is not None and len(request.get_data(cache=True)) >= limit:
+        raise RequestEntityTooLarge()
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # silent=True covers syntax errors only

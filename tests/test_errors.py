@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Callable
 
 import pytest
@@ -40,6 +42,15 @@ def test_413_for_large_bodies(probe_client: FlaskClient) -> None:
     response = probe_client.post("/echo", json={"name": "x" * 5000})
     assert response.status_code == 413
     _assert_shape(response.json or {}, 413, "payload_too_large")
+
+
+def test_chunked_bodies_under_the_limit_pass(probe_client: FlaskClient) -> None:
+    # Chunked: no Content-Length; the server marks the stream as ending on its own. (Over the limit:
+    # tests/test_gunicorn.py, where the server cuts the stream as deployed.)
+    small = io.BytesIO(json.dumps({"name": "ok"}).encode())
+    response = probe_client.post("/echo", input_stream=small, content_type="application/json",
+                                 environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 200 and response.json == {"name": "ok"}
 
 
 def test_415_for_non_json(probe_client: FlaskClient) -> None:

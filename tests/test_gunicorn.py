@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -54,6 +55,20 @@ def test_metrics_cover_all_workers(tmp_path: Path) -> None:
     assert routes["/info"]["latency_ms"]["count"] == n
     # Everything since the first scrape: n requests plus that scrape itself.
     assert after["requests_total"] == before["requests_total"] + n + 1  # type: ignore[operator]
+
+
+def test_a_chunked_body_over_the_limit_is_refused_as_too_large(tmp_path: Path) -> None:
+    # No Content-Length to refuse up front: gunicorn stops reading at the limit, and the cut-off JSON
+    # must not pass for a syntax error.
+    body = json.dumps({"message": "x" * 200_000}).encode()
+    with gunicorn_server(_base_env(tmp_path)) as base:
+        conn = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
+        conn.request("POST", "/chat", body=(body[i:i + 8192] for i in range(0, len(body), 8192)),
+                     headers={"Content-Type": "application/json"}, encode_chunked=True)
+        response = conn.getresponse()
+        payload = json.loads(response.read())
+        conn.close()
+    assert response.status == 413 and payload["code"] == "payload_too_large" and payload["request_id"]
 
 
 def test_redis_limit_is_exact_across_workers(tmp_path: Path, redis_url: str, redis_prefix: str) -> None:
