@@ -153,8 +153,12 @@ def kb_reindex(full: bool) -> None:
                f"{report.chunks} chunks, {report.rescanned_chunks} rescanned, {report.seconds:.1f} s")
 
 
+# A question may be 4,000 characters long; a line of the gaps table shows its start.
+_GAP_SHOWN_CHARS = 200
+
+
 @kb_cli.command("gaps")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--tenant", default="", help="Tenant whose gaps to list (default: no tenant).")
 def kb_gaps(limit: int, tenant: str) -> None:
     """The most frequent questions the bot could not answer."""
@@ -162,7 +166,10 @@ def kb_gaps(limit: int, tenant: str) -> None:
     if not gaps:
         click.echo("no unanswered questions recorded")
     for gap in gaps:
-        click.echo(f"{gap.count:5d}  [{gap.language}]  {gap.question}  (last {gap.last_seen:%Y-%m-%d %H:%M})")
+        question = " ".join(gap.question.split())
+        if len(question) > _GAP_SHOWN_CHARS:
+            question = question[: _GAP_SHOWN_CHARS - 1] + "…"
+        click.echo(f"{gap.count:5d}  [{gap.language}]  {question}  (last {gap.last_seen:%Y-%m-%d %H:%M})")
 
 
 eval_cli = AppGroup("eval", help="Golden conversation evaluations.")
@@ -175,7 +182,11 @@ def eval_run(path: Path, as_json: bool) -> None:
     """Run a golden conversation file through the HTTP API; pass rate per category, latency."""
     from app.evals import load_suite, run_suite
 
-    report = run_suite(current_app._get_current_object(), load_suite(path))  # type: ignore[attr-defined]
+    try:
+        suite = load_suite(path)
+    except ValueError as exc:
+        fail(str(exc))
+    report = run_suite(current_app._get_current_object(), suite)  # type: ignore[attr-defined]
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

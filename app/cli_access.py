@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from app.cli import fail
 from app.engine.access import CLI_ACTOR, ROLES, AccessError, Actor, parse_duration
 from app.request_context import current_config, current_services
+from app.storage.models import MAX_ROW_ID
 
 tenants_cli = AppGroup("tenants", help="Tenants: each has its own tokens, quota, knowledge and conversations.")
 tokens_cli = AppGroup("tokens", help="API tokens (stored only as keyed hashes).")
@@ -74,7 +75,7 @@ def tokens_create(tenant: str, role: str, expires: str | None, quota: str) -> No
 
 
 @tokens_cli.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, MAX_ROW_ID))
 def tokens_revoke(token_id: int) -> None:
     """Revoke token TOKEN_ID (refused on every worker within auth.token_cache_seconds)."""
     services = current_services()
@@ -99,7 +100,7 @@ def tokens_list(tenant: str | None) -> None:
 
 
 @audit_cli.command("list")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
 @click.option("--tenant", default=None)
 @click.option("--json", "as_json", is_flag=True, help="JSON lines.")
 def audit_list(limit: int, tenant: str | None, as_json: bool) -> None:

@@ -102,7 +102,11 @@ class EvalReport:
 
 
 def load_suite(path: Path) -> Suite:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    """The conversations of a golden file; ``ValueError`` naming the file if it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path.name}: not a golden conversation file (not JSON: {exc})") from None
     try:
         conversations = [
             Conversation(
