@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -165,6 +166,16 @@ def _coerce_dict(tp: Any, raw: Any, path: str, problems: list[str], *, from_text
 
 
 def _coerce_scalar(tp: Any, raw: Any, path: str, problems: list[str], *, from_text: bool) -> Any:
+    value = _coerce_plain_scalar(tp, raw, path, problems, from_text=from_text)
+    # Every number the service is configured with is a size, a count, a duration, a weight or a
+    # threshold: a negative or non-finite one is a typo that would only fail later, at run time.
+    if tp in (int, float) and isinstance(value, int | float) and not (0 <= value < math.inf):
+        problems.append(f"{path}: expected a finite number of at least 0, got {raw}")
+        return None
+    return value
+
+
+def _coerce_plain_scalar(tp: Any, raw: Any, path: str, problems: list[str], *, from_text: bool) -> Any:
     if tp is Any:
         return raw
     if from_text and isinstance(raw, str) and tp is not str:

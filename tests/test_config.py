@@ -101,6 +101,24 @@ def test_yaml_type_errors_are_reported_together(tmp_path: Path) -> None:
     assert "server.workers: expected int, got str" in info.value.problems
 
 
+@pytest.mark.parametrize(("env", "problem"), [
+    ({"APP__RETRIEVAL__TOP_K": "-5"}, "retrieval.top_k: expected a finite number of at least 0, got -5"),
+    ({"APP__RETRIEVAL__SAME_LANGUAGE_BOOST": "nan"}, "retrieval.same_language_boost: expected a finite number"),
+    ({"APP__RETRIEVAL__FUSION_WEIGHTS": '{"dense": -0.7}'}, "retrieval.fusion_weights.dense: expected a finite"),
+])
+def test_numbers_must_be_finite_and_not_negative(tmp_path: Path, env: dict[str, str], problem: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(env, tmp_path)
+    assert any(problem in p for p in info.value.problems), info.value.problems
+
+
+def test_negative_numbers_in_yaml_are_reported_too(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("server:\n  max_body_bytes: -1\n")
+    with pytest.raises(ConfigError) as info:
+        load_config({}, tmp_path)
+    assert "server.max_body_bytes: expected a finite number of at least 0, got -1" in info.value.problems
+
+
 def test_literal_choices_are_validated(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=re.escape("ratelimit.on_storage_error: expected 'open' | 'closed'")):
         load_config({"APP__RATELIMIT__ON_STORAGE_ERROR": "sometimes"}, tmp_path)
