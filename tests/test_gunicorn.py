@@ -60,11 +60,17 @@ def test_metrics_cover_all_workers(tmp_path: Path) -> None:
 def test_a_chunked_body_over_the_limit_is_refused_as_too_large(tmp_path: Path) -> None:
     # No Content-Length to refuse up front: gunicorn stops reading at the limit, and the cut-off JSON
     # must not pass for a syntax error.
-    body = json.dumps({"message": "x" * 200_000}).encode()
-    with gunicorn_server(_base_env(tmp_path)) as base:
+    limit = 4096
+    body = json.dumps({"message": "x" * 3 * limit}).encode()
+    # Several chunks, sent in one write: the server answers and closes once it has read the limit, and
+    # a client still writing then would see the connection reset instead of the answer.
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 1024]), body[i:i + 1024])
+                       for i in range(0, len(body), 1024)) + b"0\r\n\r\n"
+    env = {**_base_env(tmp_path), "APP__SERVER__MAX_BODY_BYTES": str(limit)}
+    with gunicorn_server(env) as base:
         conn = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
-        conn.request("POST", "/chat", body=(body[i:i + 8192] for i in range(0, len(body), 8192)),
-                     headers={"Content-Type": "application/json"}, encode_chunked=True)
+        conn.request("POST", "/chat", body=chunked,
+                     headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
         response = conn.getresponse()
         payload = json.loads(response.read())
         conn.close()
