@@ -28,6 +28,7 @@ from app.engine.chat_settings import ChatSettings
 from app.engine.knowledge.settings import RetrievalSettings
 from app.engine.language_settings import LanguageSettings
 from app.engine.safety.settings import SafetySettings
+from app.engine.setting_bounds import at_least
 
 PROFILES = ("development", "testing", "staging", "production")
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
@@ -45,9 +46,9 @@ class AppSection:
 
 @dataclass
 class ServerSection:
-    max_body_bytes: int = 64 * 1024
+    max_body_bytes: int = at_least(1, 64 * 1024)
     trusted_proxies: int = 0
-    workers: int = 1
+    workers: int = at_least(1, 1)
 
 
 @dataclass
@@ -91,7 +92,7 @@ class AuthSection:
     anonymous_quota: str = "1000/hour"
     # Who may read /metrics: "public", "user" or "admin".
     metrics_access: Literal["public", "user", "admin"] = "admin"
-    upload_max_bytes: int = 1024 * 1024
+    upload_max_bytes: int = at_least(1, 1024 * 1024)
     upload_types: list[str] = field(default_factory=lambda: [".md", ".markdown", ".txt", ".html", ".htm", ".json"])
 
 
@@ -106,7 +107,7 @@ class LoggingSection:
 @dataclass
 class MetricsSection:
     enabled: bool = True
-    window_seconds: int = 300
+    window_seconds: int = at_least(1, 300)
     backend: Literal["auto", "sqlite", "redis"] = "auto"
 
 
@@ -188,10 +189,14 @@ def load_config(
     layered = merge(layered, env_layer(env))
     layered = merge(layered, dict(overrides or {}))
     config = build(Config, layered)
-    try:
-        config.language.validate()
-    except ValueError as exc:
-        raise ConfigError([str(exc)]) from None
+    problems = []
+    for section in (config.language, config.retrieval):
+        try:
+            section.validate()
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError(problems)
     _validate_auth(config.auth)
     _resolve_derived(config)
     return config
@@ -253,10 +258,6 @@ def _validate_auth(auth: AuthSection) -> None:
             parse_quota(getattr(auth, key))
         except InvalidQuota as exc:
             problems.append(f"auth.{key}: {exc}")
-    if auth.token_cache_seconds < 0:
-        problems.append("auth.token_cache_seconds: must be 0 or more")
-    if auth.upload_max_bytes <= 0:
-        problems.append("auth.upload_max_bytes: must be positive")
     if problems:
         raise ConfigError(problems)
 

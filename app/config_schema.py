@@ -18,6 +18,8 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
+from app.engine.setting_bounds import MAXIMUM, MINIMUM
+
 T = TypeVar("T")
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -90,14 +92,29 @@ def _build_dataclass(cls: type, data: Any, path: str, problems: list[str]) -> An
         problems.append(f"{path or '<root>'}: expected mapping, got {type(data).__name__}")
         return cls()
     types_ = field_types(cls)
+    bounds = {f.name: f.metadata for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, raw in data.items():
         key_path = f"{path}.{key}" if path else str(key)
         if key not in types_:
             problems.append(f"{key_path}: unknown key")
             continue
-        kwargs[key] = _coerce(types_[key], raw, key_path, problems, from_text=False)
+        value = _coerce(types_[key], raw, key_path, problems, from_text=False)
+        if _within(value, bounds[key], key_path, problems):
+            kwargs[key] = value
     return cls(**kwargs)
+
+
+def _within(value: Any, bounds: Mapping[str, Any], path: str, problems: list[str]) -> bool:
+    """Whether a number respects the bounds its field declares (see app.engine.setting_bounds)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return True
+    low, high = bounds.get(MINIMUM), bounds.get(MAXIMUM)
+    if (low is None or value >= low) and (high is None or value <= high):
+        return True
+    expected = f"between {low} and {high}" if high is not None else f"at least {low}"
+    problems.append(f"{path}: expected a number {expected}, got {value}")
+    return False
 
 
 def _coerce(tp: Any, raw: Any, path: str, problems: list[str], *, from_text: bool) -> Any:
@@ -112,6 +129,9 @@ def _coerce(tp: Any, raw: Any, path: str, problems: list[str], *, from_text: boo
     if origin is Literal:
         if raw in get_args(tp):
             return raw
+        if isinstance(raw, str):  # a choice, never a secret: show what was asked for
+            problems.append(f"{path}: expected {type_name(tp)}, got {raw[:40]!r}")
+            return None
         return _fail(problems, path, tp, raw)
     if origin is list:
         return _coerce_list(tp, raw, path, problems, from_text=from_text)

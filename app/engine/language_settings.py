@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.engine.setting_bounds import fraction
+
 # Languages with localized templates (small talk, refusal, fallback, ...): replies exist for these.
 SUPPORTED_LANGUAGES: tuple[str, ...] = (
     "en", "es", "fr", "de", "it", "pt", "nl", "pl", "ru",
@@ -39,7 +41,7 @@ class LanguageSettings:
     short_message_words: int = 3
     # Detections at or above this probability count as confident: 99.6% precise on word pairs and single
     # words of the 17 languages, measured with scripts/langid_bench.py.
-    confidence_threshold: float = 0.8
+    confidence_threshold: float = fraction(0.8)
     # Log-prior bonus for supported languages: traffic is mostly in them, so on an ambiguous short
     # text ("porta") a supported language should win over an unsupported look-alike.
     supported_prior: float = 1.0

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.engine.setting_bounds import at_least, fraction
+
 
 @dataclass
 class SafetySettings:
     """Knobs of the safety layer with production defaults."""
 
-    max_input_chars: int = 4000
+    max_input_chars: int = at_least(1, 4000)
     # Over-long input is refused rather than truncated: a truncated prompt could cut off the
     # harmless tail and leave only an injected head, and users get a clear message instead.
     truncate_long_input: bool = False
@@ -26,8 +28,8 @@ class SafetySettings:
     pseudonym_mode: bool = False
     redact_person: bool = True
     redact_street_address: bool = True
-    injection_threshold: float = 0.65
+    injection_threshold: float = fraction(0.65)
     scan_retrieved_chunks: bool = True
-    chunk_injection_threshold: float = 0.65
-    leak_ngram_words: int = 8
+    chunk_injection_threshold: float = fraction(0.65)
+    leak_ngram_words: int = at_least(1, 8)
     internal_roles: list[str] = field(default_factory=lambda: ["admin"])
