@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import redis
 from flask import Blueprint, Flask, Response, jsonify
 from flask.testing import FlaskClient, FlaskCliRunner
 from marshmallow import Schema, fields
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
@@ -171,3 +172,22 @@ def issue_token(app: Flask, tenant: str, role: str = "user", quota: str = "", te
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def another_writer_first(engine: Engine, statement_start: str, write: Callable[[], object]) -> Iterator[list[str]]:
+    """Runs ``write`` (a whole transaction of its own) once, just before the first statement on
+    ``engine`` that starts with ``statement_start``: the losing side of a race between two workers,
+    on demand. Yields the statements it stepped in before (empty if it never did)."""
+    raced: list[str] = []
+
+    def step_in(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith(statement_start) and not raced:
+            raced.append(statement)
+            write()
+
+    event.listen(engine, "before_cursor_execute", step_in)
+    try:
+        yield raced
+    finally:
+        event.remove(engine, "before_cursor_execute", step_in)

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from sqlalchemy import Engine, Row, func, select
 
 from app.storage.conversation_models import ChatFeedback, ChatSession, ChatTurn, SourceBoost
-from app.storage.db import session_factory
+from app.storage.db import retry_on_conflict, session_factory
 
 Vector = npt.NDArray[np.float32]
 RATING_VALUE = {"up": 1.0, "down": -1.0}
@@ -72,6 +72,11 @@ class FeedbackLearner:
 
     def rate(self, turn_id: str, tenant: str, rating: str, comment: str) -> FeedbackResult:
         """Record (or replace) the rating of a turn and the boosts it implies for its sources."""
+        # A rating sent twice at once (a double click): both may find no rating and insert one; the
+        # second fails on the turn's unique rating and, tried again, replaces the first with its boosts.
+        return retry_on_conflict(lambda: self._rate_once(turn_id, tenant, rating, comment))
+
+    def _rate_once(self, turn_id: str, tenant: str, rating: str, comment: str) -> FeedbackResult:
         with self._maker.begin() as db:
             turn = db.get(ChatTurn, turn_id)
             session = db.get(ChatSession, turn.session_id) if turn is not None else None

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
 
 from app.storage.conversation_models import KnowledgeGap
-from app.storage.db import session_factory
+from app.storage.db import retry_on_conflict, session_factory
 from app.storage.models import utcnow
 
 _NOT_WORD = re.compile(r"[^\w]+")
@@ -42,21 +41,20 @@ class GapRecorder:
         self._maker = session_factory(engine)
 
     def record(self, tenant: str, language: str, question: str) -> None:
-        key = question_key(question)
-        for _attempt in range(2):
-            try:
-                with self._maker.begin() as db:
-                    gap = db.scalars(
-                        select(KnowledgeGap).where(KnowledgeGap.tenant == tenant, KnowledgeGap.question_key == key)
-                    ).first()
-                    if gap is None:
-                        db.add(KnowledgeGap(tenant=tenant, question_key=key, question=question, language=language))
-                    else:
-                        gap.count += 1
-                        gap.last_seen = utcnow()
-                return
-            except IntegrityError:
-                continue  # another worker inserted the same question first; count it as an update
+        # Another worker may insert the same question first; tried again, it counts as a repeat.
+        retry_on_conflict(lambda: self._record_once(tenant, language, question, question_key(question)))
+
+    def _record_once(self, tenant: str, language: str, question: str, key: str) -> None:
+        with self._maker.begin() as db:
+            gap = db.scalars(
+                select(KnowledgeGap).where(KnowledgeGap.tenant == tenant, KnowledgeGap.question_key == key)
+            ).first()
+            if gap is None:
+                db.add(KnowledgeGap(tenant=tenant, question_key=key, question=question, language=language))
+            else:
+                # Incremented by the database: two workers counting the same question both count.
+                gap.count = KnowledgeGap.count + 1
+                gap.last_seen = utcnow()
 
     def top(self, tenant: str, limit: int = 20) -> list[Gap]:
         with self._maker() as db:

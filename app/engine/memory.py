@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.engine.gaps import question_key
 from app.storage.conversation_models import ChatFeedback, ChatSession, ChatTurn, KnowledgeGap, SourceBoost
-from app.storage.db import session_factory
+from app.storage.db import retry_on_conflict, session_factory
 
 
 class SessionNotFound(LookupError):
@@ -131,6 +131,15 @@ class ConversationStore:
         This runs on every turn, so it uses the prepared Core statements: an update that returns the
         new position replaces the ORM's locking read, object flush and second write, and statements
         built once skip SQLAlchemy's per-call construction (most of the cost of a SQLite write)."""
+        # Two first turns of a session the client named may both find no session; the second to
+        # create it fails on the key and, tried again, finds it. A made-up id is never retried: a
+        # clash there is a real one.
+        retry_on_conflict(lambda: self._append_once(session_id, tenant, turn, language, redaction_state, new_session),
+                          tries=1 if new_session else 2)
+        return turn.turn_id
+
+    def _append_once(self, session_id: str, tenant: str, turn: NewTurn, language: str,
+                     redaction_state: dict[str, Any], new_session: bool) -> None:
         sql = self._sql
         with self._engine.begin() as conn:
             position = None if new_session else conn.execute(
@@ -150,7 +159,6 @@ class ConversationStore:
                 "reply": turn.reply, "language": turn.language, "sources": turn.sources, "flags": turn.flags,
                 "query_embedding": turn.query_embedding,
             })
-        return turn.turn_id
 
     def turns(self, session_id: str, tenant: str) -> list[StoredTurn]:
         with self._maker() as db:
@@ -212,4 +220,4 @@ def _forget_gaps(db: Session, tenant: str, questions: list[str]) -> None:
         if gap.count <= 1:
             db.delete(gap)
         else:
-            gap.count -= 1
+            gap.count = KnowledgeGap.count - 1  # by the database, like the counting up

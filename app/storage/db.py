@@ -5,11 +5,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -51,3 +55,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """A sessionmaker that keeps loaded attributes usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def retry_on_conflict(write: Callable[[], T], tries: int = 3) -> T:
+    """``write()`` (one whole transaction), run again when it fails on a unique key.
+
+    Read-then-insert transactions race: two writers both find no row and both insert it, and the
+    database refuses the second (PostgreSQL under READ COMMITTED; on SQLite when the first held the
+    write lock). The next try reads the row the other committed and updates it instead."""
+    for attempt in range(1, tries + 1):
+        try:
+            return write()
+        except IntegrityError:
+            if attempt == tries:
+                raise
+    raise AssertionError("unreachable")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from app.engine.feedback import AdaptSettings, FeedbackLearner, TurnNotFound
 from app.engine.memory import ConversationStore, NewTurn
+from app.storage.conversation_models import ChatFeedback, SourceBoost
 from app.storage.db import session_factory
 from app.storage.models import Document
+from tests.conftest import another_writer_first
 
 
 def _unit(seed: int) -> np.ndarray:  # type: ignore[type-arg]
@@ -61,6 +63,20 @@ def test_changing_a_rating_replaces_it(engine: Engine) -> None:
     learner.rate(turn_id, "", "up", "")
     learner.rate(turn_id, "", "down", "changed my mind")
     assert learner.adjustments("", question)[doc] < 0
+
+
+def test_a_rating_sent_twice_at_once_counts_once(engine: Engine) -> None:
+    # The second click's rating is written while the first one's transaction has only looked.
+    learner = FeedbackLearner(engine, SETTINGS)
+    doc = _document(engine, "d.md")
+    turn_id = _turn(engine, "", _unit(5), doc)
+    first_click = lambda: FeedbackLearner(engine, SETTINGS).rate(turn_id, "", "up", "first click")  # noqa: E731
+    with another_writer_first(engine, "INSERT INTO chat_feedback", first_click) as raced:
+        result = learner.rate(turn_id, "", "down", "second click")
+    assert raced and result.rating == "down"
+    with session_factory(engine)() as db:
+        assert db.scalars(select(ChatFeedback.comment)).all() == ["second click"]
+        assert db.scalars(select(SourceBoost.value)).all() == [-1.0]
 
 
 def test_unknown_or_foreign_turns_are_rejected(engine: Engine) -> None:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import Engine
 
 from app.engine.memory import ConversationStore, NewTurn, SessionNotFound
+from tests.conftest import another_writer_first
 
 
 def _turn(text: str) -> NewTurn:
@@ -38,6 +39,20 @@ def test_a_session_made_up_by_the_caller_is_created_without_a_lookup(engine: Eng
     with pytest.raises(IntegrityError):
         store.append("fresh", "other", _turn("clash"), "en", {}, new_session=True)
     assert [t.user_text for t in store.turns("fresh", "acme")] == ["first", "second"]
+
+
+def test_two_first_turns_of_a_client_named_session_are_both_kept(engine: Engine) -> None:
+    # The web page names its session and may send two messages before the first is stored. On
+    # SQLite the first statement of a turn takes the write lock, so the two turns take turns; on
+    # PostgreSQL both may find no session, and the second to create it hits the primary key.
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises the two turns: no race to provoke")
+    store = ConversationStore(engine)
+    first_turn = lambda: ConversationStore(engine).append("page-1", "", _turn("first"), "en", {})  # noqa: E731
+    with another_writer_first(engine, "INSERT INTO chat_sessions", first_turn) as raced:
+        store.append("page-1", "", _turn("second"), "en", {})
+    assert raced
+    assert [(t.position, t.user_text) for t in store.turns("page-1", "")] == [(1, "first"), (2, "second")]
 
 
 def test_tenants_cannot_see_each_others_sessions(engine: Engine) -> None:

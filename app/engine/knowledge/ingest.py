@@ -29,6 +29,7 @@ from app.engine.knowledge.language import detect_language
 from app.engine.knowledge.loaders import ParsedDocument, parse_file
 from app.engine.knowledge.scanning import ChunkScanner, scan_columns
 from app.engine.knowledge.settings import RetrievalSettings
+from app.storage.db import retry_on_conflict
 from app.storage.models import Chunk, Document
 
 ProgressFn = Callable[[int], None]
@@ -47,6 +48,12 @@ class IngestReport:
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
     index_version: int | None = None
+
+    def add(self, other: IngestReport) -> None:
+        """Count ``other``'s documents and chunks in this report."""
+        for name in ("added", "updated", "skipped", "failed", "pruned", "chunks"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
 
     @property
     def changed(self) -> bool:
@@ -178,6 +185,33 @@ def ingest_file(
     """Embed the new/changed documents of one file and write them in one transaction.
 
     Returns the ids of the file's documents (written or unchanged); ``tenant`` None is shared."""
+    def write() -> tuple[list[int], IngestReport]:
+        # Counted afresh on every try: a try that lost a race to another writer wrote nothing.
+        counts = IngestReport()
+        ids = _ingest_file_once(maker, path, docs, file_hash, tags, settings, embedder, counts, progress, tenant,
+                                scanner)
+        return ids, counts
+
+    # A concurrent writer (two ingests of one folder, hosts bootstrapping one database) may insert one
+    # of these documents first; the next try finds it and skips or updates it like any other.
+    ids, counts = retry_on_conflict(write)
+    report.add(counts)
+    return ids
+
+
+def _ingest_file_once(
+    maker: sessionmaker[Session],
+    path: Path,
+    docs: list[ParsedDocument],
+    file_hash: str,
+    tags: Sequence[str],
+    settings: RetrievalSettings,
+    embedder: Embedder,
+    report: IngestReport,
+    progress: ProgressFn | None,
+    tenant: str | None,
+    scanner: ChunkScanner | None,
+) -> list[int]:
     sig = signature(settings, embedder.name)
     with maker.begin() as session:
         existing = {

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from app.engine.knowledge import (
     RetrievalSettings,
     UnsafePathError,
 )
+from app.engine.knowledge.embedder import Vectors
 from app.engine.knowledge.index import version_dir
 
 
@@ -50,6 +54,36 @@ def test_ingest_search_and_idempotency(engine: Engine, tmp_path: Path, docs: Pat
     again = kb.ingest([docs], progress=False)
     assert (again.added, again.updated, again.skipped) == (0, 0, 5)
     assert again.index_version == report.index_version
+
+
+class _RacingEmbedder(HashingEmbedder):
+    """Lets the first two ingests embed only once both have looked their documents up, so both
+    find none and both insert: the race of two hosts bootstrapping one database, every time."""
+
+    def __init__(self) -> None:
+        super().__init__(64)
+        self.meeting = threading.Barrier(2, timeout=10)
+        self.calls = 0
+
+    def embed_passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Vectors:
+        self.calls += 1
+        if self.calls <= 2:
+            self.meeting.wait()
+        return super().embed_passages(texts, progress)
+
+
+def test_concurrent_ingests_of_one_folder_both_succeed(engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "guide"
+    folder.mkdir()
+    (folder / "start.md").write_text("# Start\n\nRun make run and open the chat page on port 8000.")
+    settings = RetrievalSettings(version_check_interval=0.0)
+    embedder = _RacingEmbedder()
+    bases = [KnowledgeBase(settings, engine, tmp_path / f"index{n}", embedder=embedder) for n in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda kb: kb.ingest([folder], progress=False), bases))
+    assert sorted((r.added, r.skipped, r.failed) for r in reports) == [(0, 1, 0), (1, 0, 0)]
+    assert bases[0].status(check_sources=False).documents == 1
+    assert bases[1].search("which port does the chat page use", top_k=1)[0].title == "Start"
 
 
 def test_documents_are_stored_without_control_characters(engine: Engine, tmp_path: Path) -> None:
