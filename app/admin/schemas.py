@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.chat.schemas import SESSION_ID, TurnSchema
+from app.storage.models import MAX_ROW_ID
 
 TAG = fields.String(validate=validate.Length(min=1, max=64))
 
@@ -43,8 +44,14 @@ class DocumentSchema(Schema):
     updated_at = fields.DateTime(required=True)
 
 
+class DocumentListQuerySchema(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ROW_ID))
+
+
 class DocumentListSchema(Schema):
     documents = fields.List(fields.Nested(DocumentSchema), required=True)
+    next_before = fields.Integer(allow_none=True, required=True)
     request_id = fields.String(required=True)
 
 

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from app.admin.schemas import (
     DeletedSchema,
+    DocumentListQuerySchema,
     DocumentListSchema,
     ExportQuerySchema,
     ExportSchema,
@@ -70,8 +71,9 @@ def upload_document() -> tuple[Response, int]:
 @bp.get("/kb/documents")
 @requires("admin")
 def list_documents() -> Response:
-    documents = current_services().kb_admin.documents(_actor())
-    return jsonify(DocumentListSchema().dump(_with_request_id({"documents": documents})))
+    query = load(DocumentListQuerySchema(), request.args.to_dict())
+    page = current_services().kb_admin.documents(_actor(), query["limit"], query["before"])
+    return jsonify(DocumentListSchema().dump(_with_request_id(asdict(page))))
 
 
 @bp.delete("/kb/documents/<int:document_id>")

@@ -76,6 +76,35 @@ def test_upload_list_delete(admin_app: Flask, tokens: dict[str, str]) -> None:
     assert [e.action for e in audit][:2] == ["kb.delete", "kb.list"]
 
 
+def test_the_document_list_comes_in_pages(admin_app: Flask, tokens: dict[str, str]) -> None:
+    client = admin_app.test_client()
+    headers = bearer(tokens["acme_admin"])
+    ids = []
+    for n in range(5):
+        note = {"name": f"note{n}.md", "content": f"# Note {n}\n\nText {n}."}
+        response = client.post("/admin/kb/documents", json=note, headers=headers)
+        ids += response.get_json()["document_ids"]
+    pages, before = [], None
+    while True:
+        query = {"limit": 2} | ({"before": before} if before else {})
+        body = client.get("/admin/kb/documents", query_string=query, headers=headers).get_json()
+        pages.append([d["id"] for d in body["documents"]])
+        before = body["next_before"]
+        if before is None:
+            break
+    newest_first = sorted(ids, reverse=True)
+    assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:]]
+    everything = client.get("/admin/kb/documents", headers=headers).get_json()
+    assert [d["id"] for d in everything["documents"]] == newest_first and everything["next_before"] is None
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=ten", "before=0", f"before={2**63}"])
+def test_bad_page_arguments_are_named(admin_app: Flask, tokens: dict[str, str], query: str) -> None:
+    response = admin_app.test_client().get(f"/admin/kb/documents?{query}", headers=bearer(tokens["acme_admin"]))
+    assert response.status_code == 422
+    assert query.split("=")[0] in response.get_json()["errors"]
+
+
 @pytest.mark.parametrize("document_id", ["0", str(2**63), "99999999999999999999999"])
 def test_deleting_an_id_no_database_can_hold_is_not_found(
     admin_app: Flask, tokens: dict[str, str], document_id: str

@@ -33,6 +33,13 @@ class UploadResult:
 
 
 @dataclass(frozen=True)
+class DocumentPage:
+    documents: list[DocumentInfo]
+    # Where the next page starts (its ``before``); None on the last page.
+    next_before: int | None
+
+
+@dataclass(frozen=True)
 class TenantKnowledgeStatus:
     documents: int
     index_version: int
@@ -60,10 +67,12 @@ class KnowledgeAdmin:
         self._audit.record(who, "kb.upload", name, {"document_ids": ids, "bytes": len(data), "tags": list(tags)})
         return result
 
-    def documents(self, who: Actor) -> list[DocumentInfo]:
-        docs = self._kb.documents(who.tenant or None)
-        self._audit.record(who, "kb.list", "", {"count": len(docs)})
-        return docs
+    def documents(self, who: Actor, limit: int, before: int | None = None) -> DocumentPage:
+        """One page of the tenant's documents, newest first, from below document id ``before``."""
+        docs = self._kb.documents(who.tenant or None, limit=limit + 1, before=before)
+        page = DocumentPage(docs[:limit], docs[limit - 1].id if len(docs) > limit else None)
+        self._audit.record(who, "kb.list", "", {"count": len(page.documents)})
+        return page
 
     def delete(self, who: Actor, document_id: int) -> bool:
         deleted = self._kb.delete_document(document_id, who.tenant or None)

@@ -207,14 +207,16 @@ class KnowledgeBase:
         report.seconds = ing.elapsed_since(start)
         return report, ids
 
-    def documents(self, tenant: str | None) -> list[DocumentInfo]:
-        """Documents owned by ``tenant`` (None or "": the shared ones), newest first."""
+    def documents(self, tenant: str | None, limit: int | None = None, before: int | None = None) -> list[DocumentInfo]:
+        """Documents owned by ``tenant`` (None or "": the shared ones), newest first: all of them, or
+        at most ``limit`` with ids below ``before`` (a page: pass the last id seen for the next one)."""
+        query = (select(Document.id, Document.title, Document.source, Document.language, Document.visibility,
+                        Document.tags, Document.created_at, Document.updated_at)
+                 .where(_owned_by(tenant)).order_by(Document.id.desc()).limit(limit))
+        if before is not None:
+            query = query.where(Document.id < before)
         with self._maker() as session:
-            rows = session.execute(
-                select(Document.id, Document.title, Document.source, Document.language, Document.visibility,
-                       Document.tags, Document.created_at, Document.updated_at)
-                .where(_owned_by(tenant)).order_by(Document.id.desc())
-            ).all()
+            rows = session.execute(query).all()
         return [DocumentInfo(r[0], r[1], r[2], r[3], r[4], list(r[5] or []), as_utc(r[6]), as_utc(r[7]))
                 for r in rows]
 
