@@ -43,10 +43,15 @@ def parse_json(schema: Schema) -> Any:
     return load(schema, data)
 
 
-def load(schema: Schema, data: Any) -> Any:
-    """``data`` (a body, form fields or query arguments) loaded through ``schema``; 422 naming the
-    fields otherwise."""
+def load(schema: Schema, data: Any, what: str = "request body") -> Any:
+    """``data`` (``what``: the request body, form fields or query arguments) loaded through
+    ``schema``; 422 naming the fields otherwise."""
     try:
         return schema.load(data)
     except ValidationError as exc:
-        raise ValidationFailed(errors=validation_messages(exc)) from None
+        raise ValidationFailed(f"The {what} is invalid.", errors=validation_messages(exc)) from None
+
+
+def load_query(schema: Schema) -> Any:
+    """The query string's arguments loaded through ``schema``; 422 naming the arguments otherwise."""
+    return load(schema, request.args.to_dict(), "query string")

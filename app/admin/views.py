@@ -23,7 +23,7 @@ from app.admin.schemas import (
     StatusSchema,
     UploadResultSchema,
 )
-from app.api import load, parse_json
+from app.api import load, load_query, parse_json
 from app.auth import current_principal, requires
 from app.chat.schemas import is_session_id
 from app.engine.access import Actor
@@ -51,7 +51,7 @@ def _uploaded() -> tuple[str, bytes, list[str]]:
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed(errors={"file": ["Missing file part."]})
-        form = load(FormUploadSchema(), {"tags": request.form.getlist("tags")})
+        form = load(FormUploadSchema(), {"tags": request.form.getlist("tags")}, "form")
         return upload.filename or "", upload.read(), form["tags"]
     if not request.is_json:
         raise APIError("Send multipart/form-data with a 'file' part, or JSON.", status=415)
@@ -71,7 +71,7 @@ def upload_document() -> tuple[Response, int]:
 @bp.get("/kb/documents")
 @requires("admin")
 def list_documents() -> Response:
-    query = load(DocumentListQuerySchema(), request.args.to_dict())
+    query = load_query(DocumentListQuerySchema())
     page = current_services().kb_admin.documents(_actor(), query["limit"], query["before"])
     return jsonify(DocumentListSchema().dump(_with_request_id(asdict(page))))
 
@@ -102,7 +102,7 @@ def kb_status() -> Response:
 @bp.get("/conversations")
 @requires("admin")
 def export_conversation() -> Response:
-    query = load(ExportQuerySchema(), request.args.to_dict())
+    query = load_query(ExportQuerySchema())
     exported = current_services().conversation_admin.export(_actor(), query["session_id"])
     turns = [
         {**asdict(turn), "feedback": _feedback(exported.feedback.get(turn.turn_id))} for turn in exported.turns
