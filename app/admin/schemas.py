@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from app.chat.schemas import SESSION_ID, TurnSchema
 from app.storage.models import MAX_ROW_ID
 
 TAG = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class JsonBoolean(fields.Boolean):
+    """JSON true or false only: marshmallow's Boolean also takes "yes", "false", 1 and "on"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class JsonUploadSchema(Schema):
@@ -61,7 +73,7 @@ class DeletedSchema(Schema):
 
 
 class ReindexRequestSchema(Schema):
-    full = fields.Boolean(load_default=False)
+    full = JsonBoolean(load_default=False)
 
 
 class ReindexResultSchema(Schema):
