@@ -85,8 +85,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.health.views import bp as health_bp
     from app.metrics.views import bp as metrics_bp
     from app.usage.views import bp as usage_bp
+    from app.web.views import bp as web_bp
 
-    for blueprint in (health_bp, metrics_bp, chat_bp, usage_bp, admin_bp):
+    for blueprint in (health_bp, metrics_bp, chat_bp, usage_bp, admin_bp, web_bp):
         app.register_blueprint(blueprint)
 
 
