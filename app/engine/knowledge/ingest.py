@@ -188,62 +188,44 @@ def ingest_file(
     def write() -> tuple[list[int], IngestReport]:
         # Counted afresh on every try: a try that lost a race to another writer wrote nothing.
         counts = IngestReport()
-        ids = _ingest_file_once(maker, path, docs, file_hash, tags, settings, embedder, counts, progress, tenant,
-                                scanner)
+        sig = signature(settings, embedder.name)
+        with maker.begin() as session:
+            existing = {
+                d.source: d
+                for d in session.scalars(select(Document).where(Document.source.in_([d.source for d in docs])))
+            }
+            pending = []
+            ids: list[int] = []
+            for doc in docs:
+                chash = content_hash(doc, tags)
+                old = existing.get(doc.source)
+                if (old is not None and old.content_hash == chash and old.index_signature == sig
+                        and old.tenant == (tenant or None)):
+                    ids.append(old.id)
+                    if old.file_hash != file_hash:
+                        old.file_hash = file_hash
+                    counts.skipped += 1
+                    if progress is not None:
+                        progress(len(_chunk(doc, settings)))
+                    continue
+                pending.append(_Pending(doc, file_hash, chash, old, _chunk(doc, settings)))
+            vectors = embed_documents(pending, embedder, progress)
+            # Embedding happened before any write, so the file's rows change in one short write burst.
+            for p, vecs in zip(pending, vectors, strict=True):
+                row = _write_document(session, p, vecs, detect_language(p.doc.text), tags, sig, str(path), tenant,
+                                      scanner)
+                ids.append(row.id)
+                counts.chunks += len(p.pieces)
+                if p.existing is None:
+                    counts.added += 1
+                else:
+                    counts.updated += 1
         return ids, counts
 
     # A concurrent writer (two ingests of one folder, hosts bootstrapping one database) may insert one
     # of these documents first; the next try finds it and skips or updates it like any other.
     ids, counts = retry_on_conflict(write)
     report.add(counts)
-    return ids
-
-
-def _ingest_file_once(
-    maker: sessionmaker[Session],
-    path: Path,
-    docs: list[ParsedDocument],
-    file_hash: str,
-    tags: Sequence[str],
-    settings: RetrievalSettings,
-    embedder: Embedder,
-    report: IngestReport,
-    progress: ProgressFn | None,
-    tenant: str | None,
-    scanner: ChunkScanner | None,
-) -> list[int]:
-    sig = signature(settings, embedder.name)
-    with maker.begin() as session:
-        existing = {
-            d.source: d
-            for d in session.scalars(select(Document).where(Document.source.in_([d.source for d in docs])))
-        }
-        pending = []
-        ids: list[int] = []
-        for doc in docs:
-            chash = content_hash(doc, tags)
-            old = existing.get(doc.source)
-            if (old is not None and old.content_hash == chash and old.index_signature == sig
-                    and old.tenant == (tenant or None)):
-                ids.append(old.id)
-                if old.file_hash != file_hash:
-                    old.file_hash = file_hash
-                report.skipped += 1
-                if progress is not None:
-                    progress(len(_chunk(doc, settings)))
-                continue
-            pending.append(_Pending(doc, file_hash, chash, old, _chunk(doc, settings)))
-        vectors = embed_documents(pending, embedder, progress)
-        # Embedding happened before any write, so the file's rows change in one short write burst.
-        for p, vecs in zip(pending, vectors, strict=True):
-            row = _write_document(session, p, vecs, detect_language(p.doc.text), tags, sig, str(path), tenant,
-                                  scanner)
-            ids.append(row.id)
-            report.chunks += len(p.pieces)
-            if p.existing is None:
-                report.added += 1
-            else:
-                report.updated += 1
     return ids
 
 
