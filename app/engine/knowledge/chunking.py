@@ -13,7 +13,10 @@ import re
 # Devanagari danda, Arabic question mark, and Thai, where a space is the sentence boundary.
 _SENT_END = re.compile(
     # Not after a one- or two-digit number: "am 7. Januar", "le 1. mai" are ordinals, not sentence ends.
-    r"(?<=[.!?;])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=\S)"
+    r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=\S)"
+    # A semicolon ends a sentence only in Greek, where it is the question mark; elsewhere it joins
+    # two clauses of one sentence, and an answer cut there ended in "press Enter;".
+    r"|(?<=[\u0370-\u03ff\u1f00-\u1fff];)\s+(?=\S)"
     r"|(?<=[。！？；])"
     r"|(?<=[।॥؟۔])\s*"
     r"|(?<=[\u0e00-\u0e7f])\s+(?=[\u0e00-\u0e7f])"

@@ -18,6 +18,13 @@ def test_split_sentences_latin_cjk_thai_devanagari() -> None:
     assert split_sentences("यह एक है। वह दो है।") == ["यह एक है।", "वह दो है।"]
 
 
+def test_a_semicolon_ends_a_sentence_only_in_greek() -> None:
+    # In Greek it is the question mark; elsewhere it joins clauses of one sentence.
+    assert split_sentences("Press Enter; Shift+Enter adds a line. Done.") == [
+        "Press Enter; Shift+Enter adds a line.", "Done."]
+    assert split_sentences("Πού είναι; Εδώ είναι.") == ["Πού είναι;", "Εδώ είναι."]
+
+
 def test_chunks_respect_size_and_overlap() -> None:
     text = " ".join(f"Sentence number {i} is here." for i in range(60))
     chunks = chunk_text(text, size=200, overlap=60)
