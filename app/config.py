@@ -90,6 +90,8 @@ class AuthSection:
     default_tenant_quota: str = "1000/day;60/minute"
     # Quota of each anonymous client IP across all routes, on top of ratelimit.default per route.
     anonymous_quota: str = "1000/hour"
+    # Requests with a wrong token per client IP; beyond it the address gets 429 before any lookup.
+    failed_auth_quota: str = "30/minute;300/hour"
     # Who may read /metrics: "public", "user" or "admin".
     metrics_access: Literal["public", "user", "admin"] = "admin"
     upload_max_bytes: int = at_least(1, 1024 * 1024)
@@ -253,7 +255,7 @@ def _nest(keys: list[str], value: Any) -> dict[str, Any]:
 
 def _validate_auth(auth: AuthSection) -> None:
     problems = []
-    for key in ("default_tenant_quota", "anonymous_quota"):
+    for key in ("default_tenant_quota", "anonymous_quota", "failed_auth_quota"):
         try:
             parse_quota(getattr(auth, key))
         except InvalidQuota as exc:

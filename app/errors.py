@@ -37,10 +37,12 @@ class APIError(Exception):
     message = "The request could not be processed."
     headers: ClassVar[tuple[tuple[str, str], ...]] = ()
 
-    def __init__(self, message: str | None = None, errors: Any = None, status: int | None = None) -> None:
+    def __init__(self, message: str | None = None, errors: Any = None, status: int | None = None,
+                 extra_headers: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
         self.errors = errors
+        self.extra_headers = extra_headers
         if status is not None:
             self.status = status
 
@@ -124,7 +126,7 @@ def error_response(status: int, code: str, message: str, errors: Any = None) -> 
 
 def _handle_api_error(exc: APIError) -> Response:
     response = error_response(exc.status, exc.code, exc.message, exc.errors)
-    for name, value in exc.headers:
+    for name, value in (*exc.headers, *exc.extra_headers):
         response.headers[name] = value
     return response
 

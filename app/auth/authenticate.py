@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, g, request
 
+from app.auth.failed_attempts import count_failure, refuse_when_exhausted
 from app.auth.requires import check_access, declared_level, effective_level
 from app.engine.access import ANONYMOUS, Principal
 from app.engine.pipeline import Caller
@@ -22,12 +23,12 @@ def principal_from_request() -> Principal:
     """The caller named by ``Authorization: Bearer``; anonymous only when configured to allow it."""
     header = request.headers.get("Authorization", "")
     if header:
+        refuse_when_exhausted()
         scheme, _, token = header.partition(" ")
         token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise InvalidToken()
-        principal = current_services().tokens.verify(token)
+        principal = current_services().tokens.verify(token) if scheme.lower() == "bearer" and token else None
         if principal is None:
+            count_failure()
             raise InvalidToken()
         return principal
     if current_config().auth.allow_anonymous:
