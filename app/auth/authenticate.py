@@ -23,10 +23,15 @@ def principal_from_request() -> Principal:
     """The caller named by ``Authorization: Bearer``; anonymous only when configured to allow it."""
     header = request.headers.get("Authorization", "")
     if header:
-        refuse_when_exhausted()
         scheme, _, token = header.partition(" ")
         token = token.strip()
-        principal = current_services().tokens.verify(token) if scheme.lower() == "bearer" and token else None
+        principal = None
+        if scheme.lower() == "bearer" and token:
+            # The address's failures are looked at only when the token would cost a database lookup,
+            # not for a token this worker verified lately: most requests skip the limiter storage.
+            principal = current_services().tokens.verify(token, before_lookup=refuse_when_exhausted)
+        else:
+            refuse_when_exhausted()
         if principal is None:
             count_failure()
             raise InvalidToken()

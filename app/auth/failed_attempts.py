@@ -3,7 +3,8 @@ so the count holds across workers and hosts).
 
 Authentication runs before the rate limiter, so a request with a wrong token never reached the
 limits and every one cost a token lookup in the database. An address that has used up
-``auth.failed_auth_quota`` gets 429 before its token is looked up, until the window passes.
+``auth.failed_auth_quota`` gets 429 before its token is looked up, until the window passes; a token
+the worker verified lately needs no lookup and is not held up.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import math
 import time
 
-from flask import current_app
 from limits import RateLimitItem, parse_many
 
+from app.auth.quotas import storage_identifiers
 from app.errors import APIError
 from app.extensions import limiter
 from app.request_context import client_address, current_config
@@ -31,10 +32,7 @@ class TooManyFailedAuthentications(APIError):
 def _counted() -> list[tuple[RateLimitItem, list[str]]]:
     if not (limiter.enabled and limiter.initialized):
         return []
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
-    identifiers = [f"ip:{client_address()}", SCOPE]
-    if prefix:
-        identifiers = [prefix, *identifiers]
+    identifiers = storage_identifiers(f"ip:{client_address()}", SCOPE)
     return [(item, identifiers) for item in parse_many(current_config().auth.failed_auth_quota)]
 
 

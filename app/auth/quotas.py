@@ -82,6 +82,13 @@ def quota_limits() -> list[ApplicationLimit]:
     return [ApplicationLimit(limit_provider=q.provider, key_function=q.key, scope=q.scope) for q in QUOTAS]
 
 
+def storage_identifiers(key: str, scope: str) -> list[str]:
+    """The identifiers a limit of ``key`` in ``scope`` is counted under on the limiter's storage, as
+    Flask-Limiter itself counts application limits (behind the configured key prefix)."""
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    return [prefix, key, scope] if prefix else [key, scope]
+
+
 @dataclass(frozen=True)
 class WindowUsage:
     quota: str  # token, tenant or anonymous
@@ -98,14 +105,11 @@ def usage() -> list[WindowUsage]:
     windows: list[WindowUsage] = []
     if not (limiter.enabled and limiter.initialized):
         return windows
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
     for quota in QUOTAS:
         text = quota.provider()
         if not text:
             continue
-        identifiers = [quota.key(), quota.scope]
-        if prefix:
-            identifiers = [prefix, *identifiers]
+        identifiers = storage_identifiers(quota.key(), quota.scope)
         for item in parse_many(text):
             stats = limiter.limiter.get_window_stats(item, *identifiers)
             remaining = max(0, int(stats.remaining))

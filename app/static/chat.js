@@ -123,19 +123,17 @@ async function send(message) {
       tokenForm.hidden = false;
       tokenInput.focus();
       showStatus(problem(response, payload));
-      return false;
+      return;
     }
     if (!response.ok || !payload) {
       showStatus(problem(response, payload));
-      return false;
+      return;
     }
     sessionStorage.setItem(SESSION_KEY, payload.session_id);
     botTurn(payload);
     showStatus("");
-    return true;
   } catch (_) {
     showStatus("The service cannot be reached. Check the connection and try again.");
-    return false;
   } finally {
     sendButton.disabled = false;
   }

@@ -38,7 +38,9 @@ class TokenVerifier:
         self._cache: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def verify(self, presented: str) -> Principal | None:
+    def verify(self, presented: str, before_lookup: Callable[[], None] | None = None) -> Principal | None:
+        """The principal of ``presented``, or None. ``before_lookup`` runs only when the database is
+        about to be asked (not for a token this worker verified lately) and may raise to prevent it."""
         key = token_hash(self._key, presented)
         now = self._monotonic()
         if self._ttl > 0:
@@ -46,6 +48,8 @@ class TokenVerifier:
                 cached = self._cache.get(key)
             if cached is not None and now - cached[1] < self._ttl and not self._expired(cached[0]):
                 return cached[0]
+        if before_lookup is not None:
+            before_lookup()
         principal = self._resolve(presented)
         with self._lock:
             if principal is None or self._ttl <= 0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.engine.access import Principal, TokenVerifier, derive_hash_key
 
 KEY = derive_hash_key("k" * 40)
@@ -72,3 +74,21 @@ def test_a_cached_token_that_expires_is_refused_at_once() -> None:
     now[0] = expires
     assert verifier.verify("t") is None
     assert store.calls == 2  # expired locally, so the database was asked again
+
+
+def test_the_before_lookup_hook_runs_only_when_the_store_is_asked() -> None:
+    store, clock = FakeStore(), Clock()
+    store.valid["t"] = Principal(1, "acme", "user")
+    verifier = TokenVerifier(store.resolve, KEY, ttl_seconds=5, monotonic=clock)
+    asked: list[str] = []
+    verifier.verify("t", before_lookup=lambda: asked.append("t"))
+    verifier.verify("t", before_lookup=lambda: asked.append("cached"))
+    verifier.verify("wrong", before_lookup=lambda: asked.append("wrong"))
+    assert asked == ["t", "wrong"] and store.calls == 2
+
+    def refuse() -> None:
+        raise PermissionError("blocked")
+
+    with pytest.raises(PermissionError):
+        verifier.verify("other", before_lookup=refuse)
+    assert store.calls == 2  # refused before the lookup
