@@ -69,6 +69,9 @@ def _prepare(instance: Path, data: Path) -> Embedder:
     started = time.perf_counter()
     report = services.knowledge.ingest([data / "xquad"], progress=False, roots=[data / "xquad"])
     print(f"ingest: {report.summary()} (wall {time.perf_counter() - started:.1f} s)", flush=True)
+    from app.engine.knowledge.e5_engine import built_engine
+
+    print(f"e5 engine: {built_engine() or 'the packaged one (no build for this machine)'}", flush=True)
     services.knowledge.close()
     embedder: Embedder = services.knowledge.embedder
     return embedder

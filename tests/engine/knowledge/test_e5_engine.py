@@ -148,9 +148,13 @@ def test_install_goes_on_without_the_build(
     assert "not built (no C compiler" in capsys.readouterr().out
 
 
-def test_models_open_on_the_built_engine(monkeypatch: pytest.MonkeyPatch, engine_path: Path) -> None:
+def test_models_open_on_the_built_engine(
+    monkeypatch: pytest.MonkeyPatch, engine_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setattr(embedder, "built_engine", lambda: engine_path)
-    assert embedder.open_model("original")._lib._name == str(engine_path)
+    with caplog.at_level(logging.INFO, logger=embedder.__name__):
+        assert embedder.open_model("original")._lib._name == str(engine_path)
+    assert f"on the built engine {engine_path}" in caplog.text
 
 
 def test_an_engine_that_does_not_load_falls_back_to_the_packaged_one(
@@ -159,8 +163,8 @@ def test_an_engine_that_does_not_load_falls_back_to_the_packaged_one(
     broken = tmp_path / "e5-prepacked-broken.so"
     broken.write_bytes(b"not a shared object")
     monkeypatch.setattr(embedder, "built_engine", lambda: broken)
-    with caplog.at_level(logging.WARNING, logger=embedder.__name__):
+    with caplog.at_level(logging.INFO, logger=embedder.__name__):
         model = embedder.open_model("original")
-    assert "does not load" in caplog.text
+    assert "does not load" in caplog.text and "on the packaged engine" in caplog.text
     assert model._lib._name != str(broken)
     assert np.allclose(model.query(TEXTS[0]), packaged.query(TEXTS[0]), atol=1e-5)
