@@ -114,9 +114,10 @@ def built_engine(directory: Path = DEFAULT_DIRECTORY, cpu: frozenset[str] | None
     return path if path.is_file() else None
 
 
-def build(directory: Path = DEFAULT_DIRECTORY, compiler: str | None = None) -> Path:
-    """Compile the engine into ``directory`` (older builds there are removed) and return its path."""
-    recipe = _Recipe()
+def build(directory: Path = DEFAULT_DIRECTORY, compiler: str | None = None, cpu: frozenset[str] | None = None) -> Path:
+    """Compile the engine into ``directory`` (older builds there are removed) for this CPU, or for
+    one with the instruction sets ``cpu`` names, and return its path."""
+    recipe = _Recipe(cpu)
     compiler = compiler or os.environ.get("CC") or "cc"
     if shutil.which(compiler) is None:
         raise EngineBuildError(f"no C compiler ({compiler!r} not found)")
@@ -150,6 +151,3 @@ def main() -> int:
     print(f"e5 engine: built {path}")
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

