@@ -71,6 +71,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["services"] = services
     # Run by gunicorn in each worker once it has the app (deploy/gunicorn.conf.py, post_worker_init).
     app.extensions["worker_init"] = [services.after_fork, services.warm_up]
+    # Run by gunicorn in its master once it holds the app, before the first worker forks (when_ready).
+    app.extensions["before_fork"] = [services.before_fork]
     app.extensions["readiness"] = build_readiness_checks(config, services)
     extensions.metrics.add_gauge_provider(app, lambda: knowledge_gauges(services.knowledge))
     init_response_hooks(app, config.security, config.logging.access_log)

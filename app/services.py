@@ -49,6 +49,17 @@ class Services:
     kb_admin: KnowledgeAdmin
     conversation_admin: ConversationAdmin
 
+    def before_fork(self) -> None:
+        """Load the query embedding model in gunicorn's master, before it forks its workers. Its
+        weights, unpacked once per process by the built e5 engine (21 MB), are then one copy of
+        memory pages shared by every worker instead of one per worker; the workers' embeddings
+        share those pages in the CPU's cache too. Best effort, like the workers' warm-up: a worker
+        loads the model itself when this could not."""
+        try:
+            self.knowledge.embedder.embed_query("warm up")
+        except Exception:  # never stops the server: the workers load the model instead
+            log.warning("embedding model not loaded before the workers fork; each worker loads it", exc_info=True)
+
     def after_fork(self) -> None:
         self.engine.dispose(close=False)
 

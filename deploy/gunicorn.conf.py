@@ -56,6 +56,15 @@ logconfig_dict = {
 }
 
 
+def when_ready(server):
+    # The master holds the app (preload_app) and has not forked yet: what its hooks load here (the
+    # query model's unpacked weights) is shared by all workers, copy-on-write, instead of loaded
+    # by each.
+    app = server.app.wsgi()
+    for hook in getattr(app, "extensions", {}).get("before_fork", []):
+        hook()
+
+
 def post_worker_init(worker):
     # Runs in each worker once it holds the app (post_fork runs before the worker loads it): forked
     # workers must not share the master's database connections, and models load before the first

@@ -23,17 +23,19 @@ class EmbeddingFloorApp:
     def __init__(self, model: str) -> None:
         self._model = model
         self._embedder: Embedder | None = None
-        # deploy/gunicorn.conf.py runs these in each worker before its first request, as it does
-        # the chat service's warm-up: the model loads per worker, not during a timed request.
-        self.extensions: dict[str, list[Callable[[], None]]] = {"worker_init": [self._load]}
+        # deploy/gunicorn.conf.py runs these as it does the chat service's: the model loads in the
+        # master before it forks (its unpacked weights shared by the workers), or else in each
+        # worker before its first request, never during a timed request.
+        self.extensions: dict[str, list[Callable[[], None]]] = {"before_fork": [self._load],
+                                                                "worker_init": [self._load]}
 
     def _load(self) -> None:
-        self._embedder = make_embedder(self._model, workers=1)
-        self._embedder.embed_query("warm up")
+        if self._embedder is None:
+            self._embedder = make_embedder(self._model, workers=1)
+            self._embedder.embed_query("warm up")
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if self._embedder is None:
-            self._load()
+        self._load()
         assert self._embedder is not None
         size = int(environ.get("CONTENT_LENGTH") or 0)
         message = json.loads(environ["wsgi.input"].read(size) or b"{}").get("message", "")

@@ -29,6 +29,14 @@ def test_gunicorn_runs_the_worker_hooks_once_the_worker_holds_the_app() -> None:
         gc.unfreeze()
 
 
+def test_gunicorn_runs_the_before_fork_hooks_in_the_master_once_it_holds_the_app() -> None:
+    conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
+    calls: list[str] = []
+    app = SimpleNamespace(extensions={"before_fork": [lambda: calls.append("loaded")]})
+    conf["when_ready"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
+    assert calls == ["loaded"]
+
+
 def test_gunicorn_leaves_access_lines_to_the_app() -> None:
     conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
     logger = object.__new__(conf["logger_class"])  # no set-up: it would reconfigure this process's logging
@@ -44,6 +52,33 @@ def test_gunicorn_leaves_access_lines_to_the_app() -> None:
 def test_the_app_registers_connection_reset_and_warm_up(app: Flask) -> None:
     services = app.extensions["services"]
     assert app.extensions["worker_init"] == [services.after_fork, services.warm_up]
+    assert app.extensions["before_fork"] == [services.before_fork]
+
+
+def test_before_fork_loads_the_query_model_the_workers_then_use(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = app.extensions["services"]
+    services.before_fork()
+
+    def no_second_load(variant: str) -> None:
+        raise AssertionError(f"the {variant} model was loaded again after the fork")
+
+    monkeypatch.setattr("app.engine.knowledge.embedder.open_model", no_second_load)
+    services.warm_up()  # what each forked worker runs: the master's model serves it
+    assert services.knowledge.embed_query("Who founded the company?").shape == (384,)
+
+
+def test_a_model_that_cannot_load_before_the_fork_is_left_to_the_workers(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(variant: str) -> None:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr("app.engine.knowledge.embedder.open_model", broken)
+    with caplog.at_level(logging.WARNING, logger="app.services"):
+        app.extensions["services"].before_fork()  # must not stop the server
+    assert "each worker loads it" in caplog.text
 
 
 def test_warm_up_loads_the_index(app_factory: Callable[..., Flask], tmp_path: Path) -> None:
