@@ -13,10 +13,10 @@ Raises:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,7 @@ from app.engine.chat_settings import ChatSettings
 from app.engine.feedback import FeedbackLearner, FeedbackResult
 from app.engine.gaps import GapRecorder
 from app.engine.knowledge import KnowledgeBase, SearchHit
-from app.engine.knowledge.cache import QueryCache
+from app.engine.knowledge.cache import QueryCache, text_key
 from app.engine.knowledge.search import content_terms
 from app.engine.knowledge.tokenize import tokenize
 from app.engine.language import Detection, LanguageDetector
@@ -42,6 +42,8 @@ from app.engine.safety import (
     can_quote,
     strip_control_characters,
 )
+from app.engine.safety.findings import Detection as PiiSpan
+from app.engine.safety.leak import LeakVerdict
 from app.engine.safety.redactor import PLACEHOLDER_RE
 from app.engine.smalltalk import SmallTalk
 from app.engine.stemming import stems
@@ -51,6 +53,9 @@ Vector = npt.NDArray[np.float32]
 _CHUNK_SCAN_CACHE = 50_000
 # 4,096 sentence vectors of 384 floats: about 6 MB.
 _SENTENCE_VECTOR_CACHE = 4_096
+# Replies (and snippets) checked per process: mostly empty detections, well under 1 MB.
+_REPLY_CHECK_CACHE = 8_192
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -190,12 +195,36 @@ def _shares_a_word(top: list[SearchHit], query: str, language: str, speaks_langu
     return any(not roots.isdisjoint(stems(tokenize(h.text), language)) for h in top if h.language == language)
 
 
+class _ReplyMemo(Generic[T]):
+    """A check of reply text remembered per text: replies and snippets are knowledge-base sentences
+    and templates, never the user's words, and the same ones are shown again and again (two in
+    five replies to 1,800 distinct XQuAD questions repeat an earlier one). Keyed by digest; the
+    check must depend on the text alone."""
+
+    def __init__(self, check: Callable[[str], T]) -> None:
+        self._check = check
+        self._known: QueryCache[T] = QueryCache(_REPLY_CHECK_CACHE)
+
+    def __call__(self, text: str) -> T:
+        key = text_key(text)
+        found = self._known.get(key)
+        if found is None:
+            found = self._check(text)
+            self._known.put(key, found)
+        return found
+
+
 class ChatPipeline:
     def __init__(self, components: ChatComponents) -> None:
-        self.c = components
+        c = self.c = components
         self._chunk_scans: QueryCache[str] = QueryCache(_CHUNK_SCAN_CACHE)
         # Keyed by knowledge-base sentences, never by question text.
         self._sentence_vectors: QueryCache[Vector] = QueryCache(_SENTENCE_VECTOR_CACHE)
+        self._leak_verdict: _ReplyMemo[LeakVerdict] = _ReplyMemo(c.leak_guard.check)
+        self._shown_pii: _ReplyMemo[tuple[PiiSpan, ...]] = _ReplyMemo(lambda t: tuple(c.reply_redactor.detect(t)))
+        self._stored_pii: _ReplyMemo[tuple[PiiSpan, ...]] = _ReplyMemo(
+            lambda t: tuple(c.stored_reply_redactor.detect(t))
+        )
 
     # ---- public API ----------------------------------------------------------------------------
 
@@ -440,7 +469,7 @@ class ChatPipeline:
         """Everything the caller sees (reply and source snippets) is leak-checked and redacted."""
         c = self.c
         shown = [result.reply, *(source.snippet for source in result.sources)]
-        verdict = next((v for v in map(c.leak_guard.check, shown) if v.leaked), None)
+        verdict = next((v for v in map(self._leak_verdict, shown) if v.leaked), None)
         if verdict is not None:
             result.flags.leak_blocked = True
             result.block_reason = f"leak_{verdict.reason}"
@@ -451,8 +480,9 @@ class ChatPipeline:
             return
         # One context for the reply and its snippets, so a value has the same placeholder in both.
         context = RedactionContext(key=c.redaction_key)
-        reply = c.reply_redactor.redact(result.reply, context)
-        snippets = [c.reply_redactor.redact(source.snippet, context) for source in result.sources]
+        reply = Redactor.apply(result.reply, self._shown_pii(result.reply), context)
+        snippets = [Redactor.apply(source.snippet, self._shown_pii(source.snippet), context)
+                    for source in result.sources]
         result.redactions += len(reply.findings) + sum(len(s.findings) for s in snippets)
         result.flags.redacted = result.redactions > 0
         result.reply = reply.text
@@ -471,7 +501,7 @@ class ChatPipeline:
         user_text, reply = text, result.reply
         if c.redact_stored_turns:
             user_text = c.storage_redactor.redact(text, context).text
-            reply = c.stored_reply_redactor.redact(reply, context).text
+            reply = Redactor.apply(reply, self._stored_pii(reply), context).text
         vector = result.query_vector
         turn = NewTurn(
             user_text=user_text, reply=reply, language=result.language,

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from app.engine.knowledge.cache import text_key
 from app.storage.conversation_models import ChatFeedback, ChatSession
 
 
@@ -182,6 +183,30 @@ def test_stored_replies_mask_what_the_reply_showed(
     (turn,) = client.get(f"/chat/sessions/{body['session_id']}").get_json()["turns"]
     assert "+33 4 72 10 20 30" not in turn["reply"]
     assert "[PHONE_1]" in turn["reply"]
+
+
+def test_a_repeated_reply_is_checked_once_and_masked_per_conversation(chat_app: Flask, client: FlaskClient) -> None:
+    # The reply's checks (leaks, PII spans) depend on its text alone and are remembered per process;
+    # the placeholders of its stored copy still come from each conversation.
+    question = "When was Acme Robotics founded?"
+    first = _chat(client, question)
+    named = _chat(client, "My name is Robert Dubois.")
+    other = _chat(client, question, session_id=named["session_id"])
+    assert other["reply"] == first["reply"]
+    assert "Claire Martin" in str(first["reply"])
+    stored = [
+        client.get(f"/chat/sessions/{body['session_id']}").get_json()["turns"][-1]["reply"] for body in (first, other)
+    ]
+    assert "Claire Martin" not in " ".join(stored)
+    assert "[PERSON_1]" in stored[0]
+    assert "[PERSON_2]" in stored[1]  # [PERSON_1] is the user in that conversation
+    pipeline = chat_app.extensions["services"].pipeline
+    memos = (pipeline._leak_verdict, pipeline._shown_pii, pipeline._stored_pii)
+    assert all(memo._known.stats()["hits"] > 0 for memo in memos)
+    # Keyed by digests of replies and snippets: the user's words are never a key.
+    keys = {key for memo in memos for key in memo._known._data}
+    assert keys and all(len(key) == 64 for key in keys)
+    assert text_key(question) not in keys
 
 
 def test_internal_documents_are_not_quoted_to_anonymous_callers(client: FlaskClient) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,10 +129,16 @@ class Redactor:
 
     def redact(self, text: str, context: RedactionContext) -> RedactionResult:
         """Replace every detected span by its placeholder."""
+        return self.apply(text, self.detect(text), context)
+
+    @staticmethod
+    def apply(text: str, detections: Iterable[Detection], context: RedactionContext) -> RedactionResult:
+        """Replace the spans :meth:`detect` found in ``text`` by their placeholders: detections
+        are a function of the text alone, placeholders of the conversation (``context``)."""
         parts: list[str] = []
         findings: list[Finding] = []
         pos = 0
-        for det in self.detect(text):
+        for det in detections:
             placeholder = context.placeholder_for(det.entity_type, det.value)
             parts.append(text[pos:det.start])
             parts.append(placeholder)

@@ -80,3 +80,15 @@ plain_words = st.lists(
 @given(text=plain_words)
 def test_text_without_pii_unchanged(text: str) -> None:
     assert redact(text, RedactionContext()).text == text
+
+
+def test_detections_found_once_apply_to_any_conversation() -> None:
+    text = "Write to Jane Doe at jane.doe@example.org or call +44 20 7946 0958."
+    redactor = Redactor()
+    detections = tuple(redactor.detect(text))
+    fresh, used = RedactionContext(), RedactionContext()
+    used.placeholder_for("EMAIL", "someone.else@example.org")
+    assert Redactor.apply(text, detections, fresh) == redactor.redact(text, RedactionContext())
+    again = Redactor.apply(text, detections, used)
+    assert "[EMAIL_2]" in again.text and "jane.doe@example.org" not in again.text
+    assert [f.placeholder for f in again.findings if f.entity_type == "EMAIL"] == ["[EMAIL_2]"]
