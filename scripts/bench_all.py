@@ -99,7 +99,7 @@ def http_scenarios(args: argparse.Namespace) -> list[dict[str, object]]:
 def median_run(runs: list[dict[str, object]]) -> dict[str, object]:
     """Medians over repeated runs of one scenario; errors are summed, never averaged away."""
     merged: dict[str, object] = dict(runs[0])
-    for key in ("throughput_rps", "avg_ms", "p50_ms", "p95_ms", "p99_ms"):
+    for key in ("throughput_rps", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "client_cpu_ms"):
         merged[key] = round(statistics.median(float(str(r[key])) for r in runs), 3)
     merged["errors"] = sum(int(str(r["errors"])) for r in runs)
     merged["repeats"] = len(runs)

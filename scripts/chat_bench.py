@@ -189,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
                  if "ratio_to_floor" in row else "")
         print(f"{row['traffic']:22} c={row['concurrency']}: {row['throughput_rps']} req/s "
               f"(ratio {row['ratio_to_limit']}; to the mean limit {row['ratio_to_mean_limit']}{floor}), "
-              f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, p99 {row['p99_ms']} ms, errors {row['errors']}")
+              f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, p99 {row['p99_ms']} ms, errors {row['errors']}; "
+              f"load generator {row['client_cpu_ms']} ms of CPU per request")
     return 0
 
 
