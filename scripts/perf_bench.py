@@ -63,7 +63,9 @@ def response_status(response: bytes) -> int:
         return 0
     for line in lines[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length" and len(payload) < int(value.strip() or 0):
+        if name.strip().lower() == b"content-length" and (
+            not value.strip().isdigit() or len(payload) < int(value.strip())
+        ):
             return 0
     return int(parts[1])
 

@@ -196,10 +196,11 @@ def _shares_a_word(top: list[SearchHit], query: str, language: str, speaks_langu
 
 
 class _ReplyMemo(Generic[T]):
-    """A check of reply text remembered per text: replies and snippets are knowledge-base sentences
-    and templates, never the user's words, and the same ones are shown again and again (two in
+    """A check of reply text remembered per text: the extractive responder's replies and snippets
+    are knowledge-base sentences and templates, and the same ones are shown again and again (two in
     five replies to 1,800 distinct XQuAD questions repeat an earlier one). Keyed by digest; the
-    check must depend on the text alone."""
+    check must depend on the text alone. Erasing a session clears it too, as it does the query
+    caches, in case a responder's reply echoes the user's words."""
 
     def __init__(self, check: Callable[[str], T]) -> None:
         self._check = check
@@ -212,6 +213,9 @@ class _ReplyMemo(Generic[T]):
             found = self._check(text)
             self._known.put(key, found)
         return found
+
+    def clear(self) -> None:
+        self._known.clear()
 
 
 class ChatPipeline:
@@ -325,11 +329,13 @@ class ChatPipeline:
 
     def erase_session(self, session_id: str, tenant: str) -> bool:
         """Erase a session everywhere this process keeps it: the database (turns, feedback, boosts,
-        gaps) and the caches derived from its questions (keyed by digests, never by text)."""
+        gaps) and the caches derived from its questions and replies (keyed by digests, never by text)."""
         erased = self.c.memory.erase(session_id, tenant)
         if erased:
             self.c.knowledge.clear_caches()
             self.c.feedback.forget(tenant)
+            for memo in (self._leak_verdict, self._shown_pii, self._stored_pii):
+                memo.clear()
         return erased
 
     # ---- stages --------------------------------------------------------------------------------

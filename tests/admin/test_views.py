@@ -253,6 +253,9 @@ def test_export_and_erasure(admin_app: Flask, tokens: dict[str, str]) -> None:
     assert _count(admin_app, KnowledgeGap, KnowledgeGap.tenant == "acme") == 1
     knowledge = admin_app.extensions["services"].knowledge
     assert knowledge.cache_stats()["size"] > 0
+    pipeline = admin_app.extensions["services"].pipeline
+    reply_memos = (pipeline._leak_verdict, pipeline._shown_pii, pipeline._stored_pii)
+    assert all(memo._known.stats()["size"] > 0 for memo in reply_memos)
 
     erased = client.delete(f"/admin/conversations/{session_id}", headers=admin)
     assert erased.status_code == 200 and erased.get_json()["deleted"] == session_id
@@ -264,6 +267,7 @@ def test_export_and_erasure(admin_app: Flask, tokens: dict[str, str]) -> None:
         (gap,) = db.scalars(select(KnowledgeGap).where(KnowledgeGap.tenant == "acme")).all()
     assert gap.count == 1  # only the other session's question is left
     assert knowledge.cache_stats()["size"] == 0
+    assert all(memo._known.stats()["size"] == 0 for memo in reply_memos)
     assert client.get(f"/chat/sessions/{session_id}", headers=bearer(user)).status_code == 404
     assert client.get(f"/chat/sessions/{keep['session_id']}", headers=bearer(user)).status_code == 200
     assert client.delete(f"/admin/conversations/{session_id}", headers=admin).status_code == 404

@@ -82,6 +82,7 @@ def test_an_unreachable_server_counts_errors_instead_of_raising() -> None:
         (b"HTTP/1.0 429 Too Many Requests\r\n\r\n", 429),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}", 0),  # cut short
         (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", 0),  # no end of headers
+        (b"HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\n{}", 0),
         (b"", 0),
         (b"SSH-2.0-OpenSSH\r\n\r\n", 0),
     ],
