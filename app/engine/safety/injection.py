@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.engine.safety.errors import ModelArtifactError
-from app.engine.safety.features import hash_feature
+from app.engine.safety.features import hash_features
 from app.engine.safety.normalize import _INVISIBLE_RE, decode_tag_characters, normalize_input
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "injection_model.npz"
@@ -249,22 +249,7 @@ def feature_indices(text: str) -> npt.NDArray[np.int64]:
     feats.add(f"len:{min(len(words).bit_length(), 10)}")
     padded = f" {' '.join(lowered.split())} "
     feats.update(padded[i:i + n] for n in CHAR_SIZES for i in range(len(padded) - n + 1))
-    return np.unique(np.fromiter((_bucket(f) for f in feats), dtype=np.int64, count=len(feats)))
-
-
-# Feature string -> bucket (CRC32, as features.hash_feature); common n-grams repeat across messages,
-# so a bounded cache saves most of the hashing on the hot path.
-_BUCKET_CACHE: dict[str, int] = {}
-_BUCKET_CACHE_MAX = 400_000
-
-
-def _bucket(feature: str) -> int:
-    idx = _BUCKET_CACHE.get(feature)
-    if idx is None:
-        if len(_BUCKET_CACHE) >= _BUCKET_CACHE_MAX:
-            _BUCKET_CACHE.clear()
-        idx = _BUCKET_CACHE[feature] = hash_feature(feature, N_BUCKETS)
-    return idx
+    return np.unique(hash_features(feats, N_BUCKETS))
 
 
 def _count_hits(lowered: str, rules: list[_Compiled]) -> int:

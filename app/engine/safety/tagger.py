@@ -210,8 +210,8 @@ def _shape(token: str) -> str:
     return shape(token)
 
 
-@lru_cache(maxsize=1 << 17)
 def _bucket(feature: str) -> int:
+    # Not cached: hashing costs less than a look-up in a large cache (see features.hash_features).
     return hash_feature(feature, N_BUCKETS)
 
 
