@@ -13,8 +13,7 @@ Raises:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -149,18 +148,23 @@ class ChatComponents:
 
 
 class _Stages:
-    """Stage timer: ``with timer("retrieve"): ...`` records milliseconds per stage."""
+    """Stage timer: ``with timer("retrieve"): ...`` records milliseconds per stage. A plain class,
+    not a generator context manager: a turn enters a dozen stages."""
 
     def __init__(self) -> None:
         self.ms: dict[str, float] = {}
+        self._open: list[tuple[str, float]] = []
 
-    @contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.ms[name] = round(self.ms.get(name, 0.0) + (time.perf_counter() - started) * 1000, 3)
+    def __call__(self, name: str) -> _Stages:
+        self._open.append((name, time.perf_counter()))
+        return self
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        name, started = self._open.pop()
+        self.ms[name] = round(self.ms.get(name, 0.0) + (time.perf_counter() - started) * 1000, 3)
 
 
 @dataclass

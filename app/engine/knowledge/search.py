@@ -178,7 +178,8 @@ def search_index(
     lex_rows, _ = lexical_top_k(lex_all, pool, mask)
     qvec = embedder.embed_query(query) if query_vector is None else np.asarray(query_vector, dtype=np.float32)
     dense_rows, _ = index.vectors.search(qvec, pool, mask)
-    rows = np.unique(np.concatenate([lex_rows, dense_rows]))
+    # Sorted and distinct, as np.unique makes them; for a few dozen rows a set costs less.
+    rows = np.array(sorted({*lex_rows.tolist(), *dense_rows.tolist()}), dtype=np.int64)
     if rows.size == 0:
         return []
     dense = (index.vectors.matrix[rows] @ qvec).astype(np.float32)

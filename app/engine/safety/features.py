@@ -22,12 +22,13 @@ def hash_feature(feature: str, n_buckets: int) -> int:
 
 
 def hash_features(features: Collection[str], n_buckets: int) -> npt.NDArray[np.int64]:
-    """Bucket indices of many feature strings, as :func:`hash_feature` gives them one by one.
+    """The distinct bucket indices of ``features`` (as :func:`hash_feature` gives them), sorted.
     Hashing in place is faster than looking the features up in a cache of earlier ones: measured
     on 2,000 XQuAD questions, the injection detector's score took 0.22 ms per question against
-    0.25 with a cache of 400,000 features, which also held tens of MB per worker."""
+    0.25 with a cache of 400,000 features, which also held tens of MB per worker. For a few hundred
+    features a Python set and sort also cost less than ``np.unique``."""
     crc32 = zlib.crc32
-    return np.fromiter((crc32(f.encode("utf-8")) % n_buckets for f in features), dtype=np.int64, count=len(features))
+    return np.array(sorted({crc32(f.encode("utf-8")) % n_buckets for f in features}), dtype=np.int64)
 
 
 def shape(token: str) -> str:

@@ -249,7 +249,7 @@ def feature_indices(text: str) -> npt.NDArray[np.int64]:
     feats.add(f"len:{min(len(words).bit_length(), 10)}")
     padded = f" {' '.join(lowered.split())} "
     feats.update(padded[i:i + n] for n in CHAR_SIZES for i in range(len(padded) - n + 1))
-    return np.unique(hash_features(feats, N_BUCKETS))
+    return hash_features(feats, N_BUCKETS)
 
 
 def _count_hits(lowered: str, rules: list[_Compiled]) -> int:
