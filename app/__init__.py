@@ -14,11 +14,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import extensions
 from app.auth import init_authentication, quota_limits
-from app.chat.observer import MetricsAndLogObserver
+from app.chat.observer import TURN_EVENT, MetricsAndLogObserver
 from app.config import load_config
 from app.engine.safety import PiiRedactingFilter, Redactor
 from app.errors import register_error_handlers
-from app.hooks import init_request_id, init_response_hooks
+from app.hooks import ACCESS_EVENT, init_request_id, init_response_hooks
 from app.logging import configure_logging
 from app.services import build_services
 from app.wiring import build_metrics_store, build_readiness_checks, flask_settings, knowledge_gauges
@@ -27,6 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 OPERATIONAL_LOG_FIELDS = frozenset(
     {"request_id", "method", "route", "client", "session_id", "turn_id", "language", "detected_language"}
 )
+OPERATIONAL_LOG_MESSAGES = frozenset({ACCESS_EVENT, TURN_EVENT})
 
 
 def _environment() -> dict[str, str]:
@@ -53,7 +54,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     log_dir = Path(config.logging.dir) if config.logging.dir else None
     if log_dir is not None and not log_dir.is_absolute():
         log_dir = instance_path / log_dir
-    log_filters = [PiiRedactingFilter(keep_fields=OPERATIONAL_LOG_FIELDS)] if config.safety.redact_logs else []
+    log_filters = (
+        [PiiRedactingFilter(keep_fields=OPERATIONAL_LOG_FIELDS, keep_messages=OPERATIONAL_LOG_MESSAGES)]
+        if config.safety.redact_logs else []
+    )
     configure_logging(config.logging.level, log_dir, config.secrets(), log_filters)
 
     if config.server.trusted_proxies > 0:

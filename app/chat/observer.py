@@ -13,6 +13,8 @@ from app.extensions import metrics
 from app.request_context import current_request_id
 
 chat_log = logging.getLogger("chatbot.turns")
+# The turn event's message: a constant, so the PII log filter need not scan it.
+TURN_EVENT = "chat_turn"
 
 
 class MetricsAndLogObserver:
@@ -50,7 +52,7 @@ class MetricsAndLogObserver:
         }
         if self._log_user_text:
             event["user_text"] = self._redactor.redact(request.message, RedactionContext()).text
-        chat_log.info("chat_turn", extra=event)
+        chat_log.info(TURN_EVENT, extra=event)
 
     def on_feedback(self, rating: str) -> None:
         metrics.inc("chat_feedback_total", rating=rating)

@@ -24,6 +24,7 @@ class PiiRedactingFilter(logging.Filter):
         pseudonym_key: bytes | None = None,
         redactor: Redactor | None = None,
         keep_fields: frozenset[str] = frozenset(),
+        keep_messages: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(name)
         self._pseudonym_key = pseudonym_key
@@ -31,6 +32,8 @@ class PiiRedactingFilter(logging.Filter):
         # Structured operational fields (ids, route, the access line's client address) that the
         # service itself sets; scanning them would only mangle ids that look like numbers.
         self._keep = keep_fields
+        # The service's own event names ("request", "chat_turn"): constants, logged on every request.
+        self._keep_messages = keep_messages
 
     def _clean(self, text: str, context: RedactionContext) -> str:
         return self._redactor.redact(text, context).text
@@ -38,7 +41,8 @@ class PiiRedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         context = RedactionContext(pseudonym_key=self._pseudonym_key)
         try:
-            record.msg = self._clean(record.getMessage(), context)
+            message = record.getMessage()
+            record.msg = message if message in self._keep_messages else self._clean(message, context)
             record.args = None
             for key, value in list(vars(record).items()):
                 if key not in _STANDARD_ATTRS and key not in self._keep and isinstance(value, str):

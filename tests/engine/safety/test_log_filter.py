@@ -6,6 +6,7 @@ import io
 import logging
 
 from app.engine.safety.log_filter import PiiRedactingFilter
+from app.engine.safety.redactor import RedactionContext, RedactionResult, Redactor
 
 
 def test_logged_pii_is_redacted() -> None:
@@ -23,3 +24,22 @@ def test_logged_pii_is_redacted() -> None:
     out = stream.getvalue()
     assert "4111" not in out and "10.1.2.3" not in out and "x@y.com" not in out
     assert "[CREDIT_CARD_1]" in out and "[EMAIL_1]" in out
+
+
+def test_the_services_event_names_pass_unscanned_and_everything_else_is_scanned() -> None:
+    scanned: list[str] = []
+
+    class Recording(Redactor):
+        def redact(self, text: str, context: RedactionContext) -> RedactionResult:
+            scanned.append(text)
+            return super().redact(text, context)
+
+    log_filter = PiiRedactingFilter(redactor=Recording(), keep_messages=frozenset({"chat_turn"}))
+    event = logging.LogRecord("chatbot.turns", logging.INFO, __file__, 1, "chat_turn", None, None)
+    event.user_text = "Jane Doe asked"
+    other = logging.LogRecord("app", logging.INFO, __file__, 1, "mail %s", ("jane@example.org",), None)
+    assert log_filter.filter(event) and log_filter.filter(other)
+    assert event.msg == "chat_turn"
+    assert event.user_text == "[PERSON_1] asked"
+    assert other.msg == "mail [EMAIL_1]"
+    assert "chat_turn" not in scanned
