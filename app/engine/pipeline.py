@@ -272,10 +272,18 @@ class ChatPipeline:
                 result.reply = small.text
             else:
                 self._answer(text, request, state, result, timer)
-        with timer("output_guard"):
-            self._guard_output(result)
+        # One placeholder memory for the whole conversation: the question as stored, the reply as
+        # shown and stored, and the snippets number their values alike ("[EMAIL_2]" is the same
+        # address in every one), the question's first, as it came first.
+        context = RedactionContext.from_dict(
+            state.redaction_state if state else {}, key=c.redaction_key, pseudonym_key=c.pseudonym_key
+        )
         with timer("memory_store"):
-            self._remember(text, request, state, result)
+            user_text = c.storage_redactor.redact(text, context).text if c.redact_stored_turns else text
+        with timer("output_guard"):
+            self._guard_output(result, context)
+        with timer("memory_store"):
+            self._remember(user_text, request, result, context)
         result.stage_ms = timer.ms
         result.stage_ms["total"] = round((time.perf_counter() - started) * 1000, 3)
         for observer in c.observers:
@@ -475,7 +483,7 @@ class ChatPipeline:
             self._chunk_scans.put(key, kept)
         return kept
 
-    def _guard_output(self, result: ChatResult) -> None:
+    def _guard_output(self, result: ChatResult, context: RedactionContext) -> None:
         """Everything the caller sees (reply and source snippets) is leak-checked and redacted."""
         c = self.c
         shown = [result.reply, *(source.snippet for source in result.sources)]
@@ -488,8 +496,6 @@ class ChatPipeline:
             return
         if result.flags.refused or result.flags.smalltalk:
             return
-        # One context for the reply and its snippets, so a value has the same placeholder in both.
-        context = RedactionContext(key=c.redaction_key)
         reply = Redactor.apply(result.reply, self._shown_pii(result.reply), context)
         snippets = [Redactor.apply(source.snippet, self._shown_pii(source.snippet), context)
                     for source in result.sources]
@@ -501,16 +507,12 @@ class ChatPipeline:
             for source, snippet in zip(result.sources, snippets, strict=True)
         ]
 
-    def _remember(
-        self, text: str, request: ChatRequest, state: SessionState | None, result: ChatResult
-    ) -> None:
+    def _remember(self, user_text: str, request: ChatRequest, result: ChatResult, context: RedactionContext) -> None:
+        """Store the turn: ``user_text`` as it is to be stored (masked already, unless stored turns
+        are not redacted), the reply masked further for storage with the same ``context``."""
         c = self.c
-        context = RedactionContext.from_dict(
-            state.redaction_state if state else {}, key=c.redaction_key, pseudonym_key=c.pseudonym_key
-        )
-        user_text, reply = text, result.reply
+        reply = result.reply
         if c.redact_stored_turns:
-            user_text = c.storage_redactor.redact(text, context).text
             reply = Redactor.apply(reply, self._stored_pii(reply), context).text
         vector = result.query_vector
         turn = NewTurn(

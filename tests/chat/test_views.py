@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.engine.knowledge.cache import text_key
+from app.engine.safety import RedactionContext
 from app.storage.conversation_models import ChatFeedback, ChatSession
 
 
@@ -185,6 +186,23 @@ def test_stored_replies_mask_what_the_reply_showed(
     assert "[PHONE_1]" in turn["reply"]
 
 
+def test_placeholders_are_numbered_once_per_conversation(client: FlaskClient) -> None:
+    # The user's own address is [EMAIL_1] in this conversation, so the knowledge base's address in
+    # a later reply is [EMAIL_2], as shown and as stored: one number never means two values.
+    first = _chat(client, "My email is jane.roe@example.org.")
+    answer = _chat(client, "How can I contact the billing desk?", session_id=first["session_id"])
+    assert "[EMAIL_2]" in str(answer["reply"]) and "[EMAIL_1]" not in str(answer["reply"])
+    turns = client.get(f"/chat/sessions/{first['session_id']}").get_json()["turns"]
+    assert "[EMAIL_1]" in turns[0]["user_text"]
+    assert "[EMAIL_2]" in turns[1]["reply"] and "[EMAIL_1]" not in turns[1]["reply"]
+    again = _chat(client, "Is jane.roe@example.org the address you have?", session_id=first["session_id"])
+    (last,) = [t for t in client.get(f"/chat/sessions/{first['session_id']}").get_json()["turns"]
+               if t["turn_id"] == again["turn_id"]]
+    assert "[EMAIL_1]" in last["user_text"]  # the same address keeps its number
+    fresh = _chat(client, "How can I contact the billing desk?")
+    assert "[EMAIL_1]" in str(fresh["reply"])
+
+
 def test_a_repeated_reply_is_checked_once_and_masked_per_conversation(chat_app: Flask, client: FlaskClient) -> None:
     # The reply's checks (leaks, PII spans) depend on its text alone and are remembered per process;
     # the placeholders of its stored copy still come from each conversation.
@@ -296,7 +314,7 @@ def test_source_snippets_never_carry_pii(chat_app: Flask) -> None:
         "The support desk answers within two working days. [1]", "en", "en", "s", "",
         [SourceRef("1:1", 1, "Support contact", snippet, 1.0, "en")], TurnFlags(),
     )
-    pipeline._guard_output(result)
+    pipeline._guard_output(result, RedactionContext())
     assert "billing.desk@acme-robotics.example" not in result.sources[0].snippet
     assert "72 10 20 30" not in result.sources[0].snippet
     assert result.flags.redacted is True
