@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import logging
 import os
 import threading
 import time
@@ -50,6 +51,8 @@ from app.storage.db import session_factory
 from app.storage.models import MAX_ROW_ID, Document, as_utc
 
 _GAUGE_REFRESH_SECONDS = 60.0
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -119,6 +122,16 @@ class KnowledgeBase:
         except KnowledgeError as exc:
             self._error = str(exc)
 
+    def _load_in_background(self, version: int) -> None:
+        """The refresh thread's work. Should it fail (the database gone for a moment), the loaded
+        snapshot keeps answering and the next check tries again; the thread must not end on an
+        unhandled exception."""
+        try:
+            self._load_version(version)
+        except Exception:
+            logger.warning("knowledge index version %s not loaded in the background; still answering from %s",
+                           version, self.loaded_version, exc_info=True)
+
     def refresh(self, force: bool = False, wait: bool = False) -> None:
         """Pick up a newer database index version (cheap: one indexed row read per interval)."""
         now = time.monotonic()
@@ -139,7 +152,7 @@ class KnowledgeBase:
             return
         # Keep answering from the old snapshot while the new one loads.
         if self._refreshing is None or not self._refreshing.is_alive():
-            self._refreshing = threading.Thread(target=self._load_version, args=(db.version,),
+            self._refreshing = threading.Thread(target=self._load_in_background, args=(db.version,),
                                                 name="kb-refresh", daemon=True)
             self._refreshing.start()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from app.engine.knowledge import (
     HashingEmbedder,
@@ -166,6 +168,37 @@ def test_other_process_picks_up_new_version(engine: Engine, tmp_path: Path, docs
     reader.refresh(force=True, wait=True)
     assert reader.loaded_version == writer.loaded_version
     assert reader.search("warranty years")[0].title == "Warranty"
+
+
+def test_a_background_refresh_that_fails_keeps_the_loaded_index(
+    engine: Engine, tmp_path: Path, docs: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = _kb(engine, tmp_path)
+    writer.ingest([docs], progress=False)
+    reader = KnowledgeBase(RetrievalSettings(version_check_interval=0.0), engine, tmp_path / "index2",
+                           embedder=HashingEmbedder(64))
+    assert reader.search("refunds")[0].title == "Refunds"
+    loaded = reader.loaded_version
+    (docs / "new.md").write_text("# Warranty\n\nThe warranty lasts two years.")
+    writer.ingest([docs], progress=False)
+
+    def database_gone(version: int) -> None:
+        raise OperationalError("SELECT", {}, Exception("the database went away"))
+
+    crashed: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", crashed.append)
+    monkeypatch.setattr(reader, "_publish", database_gone)
+    with caplog.at_level(logging.WARNING, logger="app.engine.knowledge.kb"):
+        reader.refresh(force=True)  # a newer version: loaded by the background thread
+        assert reader._refreshing is not None
+        reader._refreshing.join(10)
+    assert crashed == []
+    assert "not loaded in the background" in caplog.text
+    assert reader.loaded_version == loaded
+    assert reader.search("refunds")[0].title == "Refunds"
+    monkeypatch.undo()
+    reader.refresh(force=True, wait=True)  # the next check loads it
+    assert reader.loaded_version == writer.loaded_version
 
 
 def test_settings_change_marks_stale_and_reindex_fixes(engine: Engine, tmp_path: Path, docs: Path) -> None:
