@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,8 @@ from app.auth import init_authentication, quota_limits
 from app.chat.observer import TURN_EVENT, MetricsAndLogObserver
 from app.config import load_config
 from app.engine.safety import PiiRedactingFilter, Redactor
-from app.errors import register_error_handlers
-from app.hooks import ACCESS_EVENT, init_request_id, init_response_hooks
+from app.errors import refused_request_response, register_error_handlers
+from app.hooks import ACCESS_EVENT, init_request_id, init_response_hooks, security_headers
 from app.logging import configure_logging
 from app.services import build_services
 from app.wiring import build_metrics_store, build_readiness_checks, flask_settings, knowledge_gauges
@@ -77,6 +78,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["worker_init"] = [services.after_fork, services.warm_up]
     # Run by gunicorn in its master once it holds the app, before the first worker forks (when_ready).
     app.extensions["before_fork"] = [services.before_fork]
+    # Written by gunicorn for a request it refuses before the app sees it (when_ready).
+    app.extensions["refused_request_response"] = partial(
+        refused_request_response, headers=security_headers(config.security, is_page=False)
+    )
     app.extensions["readiness"] = build_readiness_checks(config, services)
     extensions.metrics.add_gauge_provider(app, lambda: knowledge_gauges(services.knowledge))
     init_response_hooks(app, config.security, config.logging.access_log)

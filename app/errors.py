@@ -7,7 +7,10 @@ exception text, file paths or SQL; unexpected exceptions are logged with their t
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 import redis
@@ -24,7 +27,7 @@ from app.engine.knowledge.errors import KnowledgeError
 from app.engine.memory import SessionNotFound
 from app.engine.safety.errors import InputTooLong
 from app.observability.metrics_store import MetricsStoreError
-from app.request_context import current_request_id
+from app.request_context import choose_request_id, current_request_id
 
 log = logging.getLogger("app.errors")
 
@@ -96,10 +99,14 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
+    417: "expectation_failed",
     422: "validation_error",
     429: "rate_limited",
+    431: "header_fields_too_large",
     500: "internal_error",
+    501: "not_implemented",
     503: "service_unavailable",
 }
 
@@ -108,9 +115,13 @@ _HTTP_MESSAGES = {
     404: "The resource was not found.",
     405: "The method is not allowed for this resource.",
     413: "The request body is too large.",
+    414: "The request line is too long.",
     415: "Send the request body as JSON with Content-Type: application/json.",
+    417: "The expectation given in the Expect header cannot be met.",
     429: "Too many requests; retry after the time given in Retry-After.",
+    431: "The request headers are too large.",
     500: "An internal error occurred.",
+    501: "The request uses a transfer coding this server does not support.",
 }
 
 
@@ -122,6 +133,27 @@ def error_response(status: int, code: str, message: str, errors: Any = None) -> 
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+def refused_request_response(status: int, headers: Mapping[str, str]) -> bytes:
+    """A whole HTTP/1.1 response in the error shape, with a new request id, for a request refused
+    before Flask sees it (gunicorn refusing a request line or headers it cannot parse or that exceed
+    its limits). The message is the status's own: it never quotes the refused input."""
+    request_id = choose_request_id(None)
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    body = json.dumps({
+        "code": _HTTP_CODES.get(status, "http_error"),
+        "status": status,
+        "message": _HTTP_MESSAGES.get(status, f"{phrase}."),
+        "request_id": request_id,
+    }).encode()
+    head = [f"HTTP/1.1 {status} {phrase}", "Connection: close", "Content-Type: application/json",
+            f"Content-Length: {len(body)}", f"X-Request-ID: {request_id}",
+            *(f"{name}: {value}" for name, value in headers.items())]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
 
 
 def _handle_api_error(exc: APIError) -> Response:

@@ -7,6 +7,7 @@ BLAS/OpenMP threads only fight each other (15 ms per query became 440 ms in meas
 import gc
 import os
 
+from gunicorn import util
 from gunicorn.glogging import Logger
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -61,8 +62,17 @@ def when_ready(server):
     # query model's unpacked weights) is shared by all workers, copy-on-write, instead of loaded
     # by each.
     app = server.app.wsgi()
-    for hook in getattr(app, "extensions", {}).get("before_fork", []):
+    extensions = getattr(app, "extensions", {})
+    for hook in extensions.get("before_fork", []):
         hook()
+    refusal = extensions.get("refused_request_response")
+    if refusal is not None:
+        # A request gunicorn refuses before the app sees it (a malformed request line, a URI or
+        # headers over its limits) would get gunicorn's HTML page, which quotes the input; clients
+        # get the service's JSON error shape with a request id instead. gunicorn has no setting for
+        # this page: its workers write it through util.write_error, replaced here in the master so
+        # every worker forked from it inherits the replacement.
+        util.write_error = lambda sock, status, _reason, _message: util.write_nonblock(sock, refusal(status))
 
 
 def post_worker_init(worker):

@@ -10,6 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.errors import refused_request_response
+
 SHAPE = {"code", "status", "message", "request_id"}
 
 
@@ -131,3 +133,33 @@ def test_valid_body_passes(probe_client: FlaskClient) -> None:
     response = probe_client.post("/echo", json={"name": "ok"})
     assert response.status_code == 200
     assert response.json == {"name": "ok"}
+
+
+def _parse_raw(raw: bytes) -> tuple[str, dict[str, str], bytes]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    return status_line, dict(line.split(": ", 1) for line in lines), body
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "status_line"),
+    [(400, "bad_request", "HTTP/1.1 400 Bad Request"),
+     (431, "header_fields_too_large", "HTTP/1.1 431 Request Header Fields Too Large"),
+     (599, "http_error", "HTTP/1.1 599 Error")],
+)
+def test_a_request_refused_before_flask_gets_the_same_shape(status: int, code: str, status_line: str) -> None:
+    raw = refused_request_response(status, {"X-Content-Type-Options": "nosniff"})
+    line, headers, body = _parse_raw(raw)
+    payload = json.loads(body)
+    assert line == status_line
+    _assert_shape(payload, status, code)
+    assert headers["X-Request-ID"] == payload["request_id"]
+    assert headers["Content-Type"] == "application/json" and int(headers["Content-Length"]) == len(body)
+    assert headers["Connection"] == "close" and headers["X-Content-Type-Options"] == "nosniff"
+    assert refused_request_response(status, {}) != raw  # a new request id each time
+
+
+def test_the_app_offers_its_refusal_response_with_its_security_headers(app: Flask) -> None:
+    _, headers, body = _parse_raw(app.extensions["refused_request_response"](414))
+    _assert_shape(json.loads(body), 414, "uri_too_long")
+    assert headers["X-Frame-Options"] == "DENY" and headers["Cache-Control"] == "no-store"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -75,6 +76,35 @@ def test_a_chunked_body_over_the_limit_is_refused_as_too_large(tmp_path: Path) -
         payload = json.loads(response.read())
         conn.close()
     assert response.status == 413 and payload["code"] == "payload_too_large" and payload["request_id"]
+
+
+def _raw_exchange(base: str, request: bytes) -> tuple[int, dict[str, str], dict[str, object]]:
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        raw = b"".join(iter(lambda: sock.recv(65536), b""))
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines)}
+    return int(status_line.split()[1]), headers, json.loads(body)
+
+
+def test_requests_gunicorn_refuses_get_the_json_error_shape(tmp_path: Path) -> None:
+    # Refused before the app runs: a header over gunicorn's size limit, a request line it cannot
+    # parse, a URI over its length limit. None may echo the input.
+    refused = {
+        431: b"GET /health HTTP/1.1\r\nHost: x\r\nX-Secret: " + b"s" * 9000 + b"\r\n\r\n",
+        400: b"SECRET-TOKEN-123\r\n\r\n",
+        414: b"GET /" + b"s" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    }
+    with gunicorn_server(_base_env(tmp_path), workers=1) as base:
+        answers = {status: _raw_exchange(base, request) for status, request in refused.items()}
+    for status, (got, headers, payload) in answers.items():
+        assert got == status and payload["status"] == status
+        assert headers["content-type"] == "application/json"
+        assert payload["request_id"] and headers["x-request-id"] == payload["request_id"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert "SECRET" not in json.dumps(payload) and "sss" not in json.dumps(payload)
 
 
 def test_redis_limit_is_exact_across_workers(tmp_path: Path, redis_url: str, redis_prefix: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import runpy
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -102,3 +103,16 @@ def test_warm_up_never_stops_a_worker(
     with caplog.at_level(logging.WARNING, logger="app.services"):
         app.extensions["services"].warm_up()
     assert any("not warmed up" in record.getMessage() for record in caplog.records)
+
+
+def test_gunicorn_writes_its_refusals_with_the_apps_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gunicorn import util
+
+    monkeypatch.setattr(util, "write_error", util.write_error)  # restored after the test
+    conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
+    app = SimpleNamespace(extensions={"refused_request_response": lambda status: b"refused %d" % status})
+    conf["when_ready"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
+    server_side, client_side = socket.socketpair()
+    with server_side, client_side:
+        util.write_error(server_side, 431, "Request Header Fields Too Large", "quoted input")
+        assert client_side.recv(100) == b"refused 431"
