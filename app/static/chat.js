@@ -4,6 +4,8 @@
 
 const SESSION_KEY = "chatbot.session_id";
 const TOKEN_KEY = "chatbot.token";
+// The page's words in the visitor's language, chosen by the server (app/web/locale/).
+const TEXT = JSON.parse(document.body.dataset.text);
 
 const turns = document.getElementById("turns");
 const statusLine = document.getElementById("status");
@@ -20,6 +22,10 @@ function element(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+function say(key, values) {
+  return TEXT[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
 }
 
 function showStatus(text) {
@@ -47,10 +53,10 @@ async function callApi(method, path, body) {
 function problem(response, payload) {
   if (response.status === 429) {
     const wait = response.headers.get("Retry-After");
-    return "Too many requests" + (wait ? "; try again in " + wait + " s." : ".");
+    return wait ? say("try_again_in", { seconds: wait }) : say("too_many_requests");
   }
-  const message = payload && payload.message ? payload.message : "The service answered " + response.status + ".";
-  const id = payload && payload.request_id ? " (request " + payload.request_id + ")" : "";
+  const message = payload && payload.message ? payload.message : say("service_answered", { status: response.status });
+  const id = payload && payload.request_id ? " (" + say("request") + " " + payload.request_id + ")" : "";
   return message + id;
 }
 
@@ -78,7 +84,7 @@ function sourceList(sources) {
 
 function feedbackButtons(turnId) {
   const box = element("div", "feedback");
-  const buttons = [["up", "\u{1F44D}", "Helpful"], ["down", "\u{1F44E}", "Not helpful"]].map(([rating, icon, label]) => {
+  const buttons = [["up", "\u{1F44D}", say("helpful")], ["down", "\u{1F44E}", say("not_helpful")]].map(([rating, icon, label]) => {
     const button = element("button", "rate", icon);
     button.type = "button";
     button.title = label;
@@ -133,7 +139,7 @@ async function send(message) {
     botTurn(payload);
     showStatus("");
   } catch (_) {
-    showStatus("The service cannot be reached. Check the connection and try again.");
+    showStatus(say("unreachable"));
   } finally {
     sendButton.disabled = false;
   }

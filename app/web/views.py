@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, make_response, render_template, request
 
 from app.auth.requires import requires
 from app.request_context import current_config
+from app.web.page_text import page_text_for
 
 bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
 @requires("public")
-def chat_page() -> str:
+def chat_page() -> Response:
     config = current_config()
-    return render_template("chat.html", name=config.app.name, max_chars=config.safety.max_input_chars)
+    page = page_text_for(list(request.accept_languages), config.language.default_language)
+    response = make_response(render_template(
+        "chat.html", name=config.app.name, max_chars=config.safety.max_input_chars, page=page,
+    ))
+    response.vary.add("Accept-Language")
+    return response

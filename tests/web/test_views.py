@@ -3,6 +3,8 @@ the chat API (the routes it calls and the fields it reads) holds."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import app as app_package
+from app.web.page_text import KEYS, PageTextError, load_page_texts, parse_page_text
 
 STATIC = Path(app_package.__file__).parent / "static"
 SCRIPT = (STATIC / "chat.js").read_text(encoding="utf-8")
@@ -82,3 +85,58 @@ def test_without_anonymous_access_the_page_loads_and_chat_asks_for_a_token(
     refused = client.post("/chat", json={"message": "hello"})
     # The script shows its token form on 401 and prints the JSON message with the request id.
     assert refused.status_code == 401 and refused.get_json()["message"] and refused.get_json()["request_id"]
+
+
+def _page_text(page: str) -> dict[str, str]:
+    found = re.search(r"<body data-text='([^']*)'>", page)
+    assert found, "the page carries its script's words"
+    text: dict[str, str] = json.loads(html.unescape(found.group(1)))
+    return text
+
+
+@pytest.mark.parametrize(
+    ("accept", "language", "direction", "label"),
+    [("de-DE,de;q=0.9,en;q=0.5", "de", "ltr", "Neues Gespräch"),
+     ("pt-BR", "pt", "ltr", "Nova conversa"),
+     ("ar", "ar", "rtl", "محادثة جديدة"),
+     ("sw, xx;q=0.8, ja;q=0.5", "ja", "ltr", "新しい会話"),
+     ("sw", "en", "ltr", "New conversation")],  # no page text in Swahili: the default language's
+)
+def test_the_page_speaks_the_visitors_language(
+    client: FlaskClient, accept: str, language: str, direction: str, label: str
+) -> None:
+    response = client.get("/", headers={"Accept-Language": accept})
+    page = response.get_data(as_text=True)
+    assert f'<html lang="{language}" dir="{direction}">' in page
+    assert f'<button type="button" id="new-conversation">{label}</button>' in page
+    assert _page_text(page) == load_page_texts()[language].text
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_the_page_falls_back_to_the_configured_default_language(app_factory: Callable[..., Flask]) -> None:
+    client = app_factory({"language": {"default_language": "fr"}}).test_client()
+    page = client.get("/", headers={"Accept-Language": "sw"}).get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in page and "Nouvelle conversation" in page
+
+
+def test_every_reply_language_has_page_text(app: Flask) -> None:
+    assert set(load_page_texts()) == set(app.extensions["services"].pipeline.c.messages.languages)
+
+
+def test_the_script_shows_only_words_the_page_texts_have() -> None:
+    used = set(re.findall(r'say\("(\w+)"', SCRIPT))
+    assert used and used <= set(KEYS)
+    literals = set(re.findall(r'"([^"]*)"', re.sub(r'say\("\w+"', "", SCRIPT)))
+    assert literals.isdisjoint(load_page_texts()["en"].text.values())  # no English words left in code
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [({"language": "xx", "direction": "ltr", "text": {}}, "keys missing"),
+     ({"language": "xx", "direction": "up", "text": {}}, "direction"),
+     ({"language": "xx", "direction": "ltr", "text": {**{k: "x" for k in KEYS}, "service_answered": "no status"}},
+      "placeholders")],
+)
+def test_a_broken_page_text_is_refused(data: dict[str, object], problem: str) -> None:
+    with pytest.raises(PageTextError, match=problem):
+        parse_page_text("xx", data)
