@@ -18,7 +18,7 @@ from app.auth import init_authentication, quota_limits
 from app.chat.observer import TURN_EVENT, MetricsAndLogObserver
 from app.config import load_config
 from app.engine.safety import PiiRedactingFilter, Redactor
-from app.errors import refused_request_response, register_error_handlers
+from app.errors import REFUSED_EVENT, refused_request_response, register_error_handlers
 from app.hooks import ACCESS_EVENT, init_request_id, init_response_hooks, security_headers
 from app.logging import configure_logging
 from app.services import build_services
@@ -28,7 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 OPERATIONAL_LOG_FIELDS = frozenset(
     {"request_id", "method", "route", "client", "session_id", "turn_id", "language", "detected_language"}
 )
-OPERATIONAL_LOG_MESSAGES = frozenset({ACCESS_EVENT, TURN_EVENT})
+OPERATIONAL_LOG_MESSAGES = frozenset({ACCESS_EVENT, TURN_EVENT, REFUSED_EVENT})
 
 
 def _environment() -> dict[str, str]:

@@ -30,6 +30,9 @@ from app.observability.metrics_store import MetricsStoreError
 from app.request_context import choose_request_id, current_request_id
 
 log = logging.getLogger("app.errors")
+# The event logged for a request refused before Flask sees it: a constant, so the PII log filter
+# need not scan it.
+REFUSED_EVENT = "request_refused"
 
 
 class APIError(Exception):
@@ -138,8 +141,10 @@ def error_response(status: int, code: str, message: str, errors: Any = None) -> 
 def refused_request_response(status: int, headers: Mapping[str, str]) -> bytes:
     """A whole HTTP/1.1 response in the error shape, with a new request id, for a request refused
     before Flask sees it (gunicorn refusing a request line or headers it cannot parse or that exceed
-    its limits). The message is the status's own: it never quotes the refused input."""
+    its limits). The message is the status's own: it never quotes the refused input. The refusal is
+    logged with its request id, so the id a client reports can be found."""
     request_id = choose_request_id(None)
+    log.warning(REFUSED_EVENT, extra={"request_id": request_id, "status": status})
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:

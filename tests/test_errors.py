@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -147,10 +148,19 @@ def _parse_raw(raw: bytes) -> tuple[str, dict[str, str], bytes]:
      (431, "header_fields_too_large", "HTTP/1.1 431 Request Header Fields Too Large"),
      (599, "http_error", "HTTP/1.1 599 Error")],
 )
-def test_a_request_refused_before_flask_gets_the_same_shape(status: int, code: str, status_line: str) -> None:
-    raw = refused_request_response(status, {"X-Content-Type-Options": "nosniff"})
+def test_a_request_refused_before_flask_gets_the_same_shape(
+    status: int, code: str, status_line: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    logger = logging.getLogger("app.errors")
+    logger.addHandler(caplog.handler)  # the app's loggers do not propagate to the root's capture
+    try:
+        raw = refused_request_response(status, {"X-Content-Type-Options": "nosniff"})
+    finally:
+        logger.removeHandler(caplog.handler)
     line, headers, body = _parse_raw(raw)
     payload = json.loads(body)
+    logged = [r for r in caplog.records if r.getMessage() == "request_refused"]
+    assert {(r.request_id, r.status) for r in logged} == {(payload["request_id"], status)}
     assert line == status_line
     _assert_shape(payload, status, code)
     assert headers["X-Request-ID"] == payload["request_id"]
