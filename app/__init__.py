@@ -21,6 +21,7 @@ from app.engine.safety import PiiRedactingFilter, Redactor
 from app.errors import REFUSED_EVENT, refused_request_response, register_error_handlers
 from app.hooks import ACCESS_EVENT, init_request_id, init_response_hooks, security_headers
 from app.logging import configure_logging
+from app.request_body import UNREADABLE_BODY_EVENT, GuardRequestBody
 from app.services import build_services
 from app.wiring import build_metrics_store, build_readiness_checks, flask_settings, knowledge_gauges
 
@@ -28,7 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 OPERATIONAL_LOG_FIELDS = frozenset(
     {"request_id", "method", "route", "client", "session_id", "turn_id", "language", "detected_language"}
 )
-OPERATIONAL_LOG_MESSAGES = frozenset({ACCESS_EVENT, TURN_EVENT, REFUSED_EVENT})
+OPERATIONAL_LOG_MESSAGES = frozenset({ACCESS_EVENT, TURN_EVENT, REFUSED_EVENT, UNREADABLE_BODY_EVENT})
 
 
 def _environment() -> dict[str, str]:
@@ -61,6 +62,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     configure_logging(config.logging.level, log_dir, config.secrets(), log_filters)
 
+    # A body the server cannot read (a malformed chunk, a client gone mid-body) is a 400, not a 500.
+    app.wsgi_app = GuardRequestBody(app.wsgi_app)  # type: ignore[method-assign]
     if config.server.trusted_proxies > 0:
         n = config.server.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]

@@ -107,6 +107,16 @@ def test_requests_gunicorn_refuses_get_the_json_error_shape(tmp_path: Path) -> N
         assert "SECRET" not in json.dumps(payload) and "sss" not in json.dumps(payload)
 
 
+def test_a_body_gunicorn_cannot_read_is_a_400_in_json(tmp_path: Path) -> None:
+    # gunicorn finds a malformed chunk size only when the app reads the body: it was a 500.
+    request = (b"POST /chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\nSECRET\r\n")
+    with gunicorn_server(_base_env(tmp_path), workers=1) as base:
+        status, headers, payload = _raw_exchange(base, request)
+    assert status == 400 and payload["code"] == "bad_request" and payload["request_id"]
+    assert headers["x-request-id"] == payload["request_id"] and "SECRET" not in json.dumps(payload)
+
+
 def test_redis_limit_is_exact_across_workers(tmp_path: Path, redis_url: str, redis_prefix: str) -> None:
     limit = 25
     env = {
