@@ -23,6 +23,7 @@ from app.hooks import ACCESS_EVENT, init_request_id, init_response_hooks, securi
 from app.logging import configure_logging
 from app.request_body import UNREADABLE_BODY_EVENT, GuardRequestBody
 from app.services import build_services
+from app.web.page_text import load_page_texts
 from app.wiring import build_metrics_store, build_readiness_checks, flask_settings, knowledge_gauges
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +87,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         refused_request_response, headers=security_headers(config.security, is_page=False)
     )
     app.extensions["readiness"] = build_readiness_checks(config, services)
+    # The chat page's words, read (and checked) once: a broken file stops the start, not a page view.
+    app.extensions["page_texts"] = load_page_texts()
     extensions.metrics.add_gauge_provider(app, lambda: knowledge_gauges(services.knowledge))
     init_response_hooks(app, config.security, config.logging.access_log)
     _register_blueprints(app)

@@ -53,7 +53,7 @@ class _GuardedInput:
 
 
 class GuardRequestBody:
-    """Wraps a WSGI app so that its ``wsgi.input`` reads raise ``BadRequest`` instead of ``OSError``."""
+    """Wraps a WSGI app so that a failed read of its ``wsgi.input`` raises ``BadRequest``."""
 
     def __init__(self, app: WSGIApp) -> None:
         self._app = app

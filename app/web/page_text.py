@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +52,9 @@ def parse_page_text(language: str, data: Any) -> PageText:
     direction, text = data.get("direction"), data.get("text")
     if direction not in ("ltr", "rtl"):
         raise PageTextError(f"{where}: 'direction' must be 'ltr' or 'rtl'")
-    if not isinstance(text, dict) or set(text) != set(KEYS):
-        missing, unknown = set(KEYS) - set(text or {}), set(text or {}) - set(KEYS)
+    keys = set(text) if isinstance(text, dict) else set()
+    if not isinstance(text, dict) or keys != set(KEYS):
+        missing, unknown = set(KEYS) - keys, keys - set(KEYS)
         raise PageTextError(f"{where}: keys missing {sorted(missing)}, unknown {sorted(unknown)}")
     for key, value in text.items():
         if not isinstance(value, str) or not value.strip():
@@ -64,9 +64,8 @@ def parse_page_text(language: str, data: Any) -> PageText:
     return PageText(language, direction, dict(text))
 
 
-@lru_cache(maxsize=4)
 def load_page_texts(directory: Path = PAGE_TEXT_DIR) -> dict[str, PageText]:
-    """Every language's page text, by ISO 639-1 code (read once per process)."""
+    """Every language's page text, by ISO 639-1 code."""
     texts = {}
     for path in sorted(directory.glob("*.json")):
         try:
@@ -77,11 +76,10 @@ def load_page_texts(directory: Path = PAGE_TEXT_DIR) -> dict[str, PageText]:
     return texts
 
 
-def page_text_for(accepted: list[tuple[str, float]], default: str) -> PageText:
+def page_text_for(texts: dict[str, PageText], accepted: list[tuple[str, float]], default: str) -> PageText:
     """The page text for a visitor's Accept-Language preferences (``[(tag, quality), ...]``, best
     first): the first language with a text, by its primary subtag ("pt-BR" is Portuguese); else
     ``default``'s, else English."""
-    texts = load_page_texts()
     for tag, quality in accepted:
         language = tag.split("-")[0].split("_")[0].lower()
         if quality > 0 and language in texts:

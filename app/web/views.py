@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Blueprint, Response, current_app, make_response, render_template, request
 
 from app.auth.requires import requires
 from app.request_context import current_config
@@ -15,7 +15,8 @@ bp = Blueprint("web", __name__)
 @requires("public")
 def chat_page() -> Response:
     config = current_config()
-    page = page_text_for(list(request.accept_languages), config.language.default_language)
+    page = page_text_for(current_app.extensions["page_texts"], list(request.accept_languages),
+                         config.language.default_language)
     response = make_response(render_template(
         "chat.html", name=config.app.name, max_chars=config.safety.max_input_chars, page=page,
     ))

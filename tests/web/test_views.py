@@ -119,8 +119,9 @@ def test_the_page_falls_back_to_the_configured_default_language(app_factory: Cal
     assert '<html lang="fr" dir="ltr">' in page and "Nouvelle conversation" in page
 
 
-def test_every_reply_language_has_page_text(app: Flask) -> None:
+def test_every_reply_language_has_page_text_read_at_start(app: Flask) -> None:
     assert set(load_page_texts()) == set(app.extensions["services"].pipeline.c.messages.languages)
+    assert app.extensions["page_texts"] == load_page_texts()
 
 
 def test_the_script_shows_only_words_the_page_texts_have() -> None:
@@ -133,6 +134,8 @@ def test_the_script_shows_only_words_the_page_texts_have() -> None:
 @pytest.mark.parametrize(
     ("data", "problem"),
     [({"language": "xx", "direction": "ltr", "text": {}}, "keys missing"),
+     ({"language": "xx", "direction": "ltr", "text": 5}, "keys missing"),
+     ({"language": "yy", "direction": "ltr", "text": {}}, "'language' is 'xx'"),
      ({"language": "xx", "direction": "up", "text": {}}, "direction"),
      ({"language": "xx", "direction": "ltr", "text": {**{k: "x" for k in KEYS}, "service_answered": "no status"}},
       "placeholders")],
