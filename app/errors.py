@@ -21,7 +21,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.engine.admin.errors import InvalidUpload, UnsupportedUpload, UploadTooLarge
+from app.engine.admin.errors import EmptyUpload, InvalidUpload, UnsupportedUpload, UploadTooLarge
 from app.engine.feedback import TurnNotFound
 from app.engine.knowledge.errors import KnowledgeError
 from app.engine.memory import SessionNotFound
@@ -232,6 +232,7 @@ _DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     InputTooLong: (422, "validation_error", "The message is too long."),
     UploadTooLarge: (413, "payload_too_large", "The uploaded file is larger than the configured limit."),
     UnsupportedUpload: (415, "unsupported_media_type", "This file type cannot be uploaded."),
+    EmptyUpload: (422, "validation_error", "The uploaded file is empty."),  # before InvalidUpload, its base
     InvalidUpload: (422, "validation_error", "The uploaded file could not be parsed; check its encoding and format."),
     KnowledgeError: (503, "service_unavailable", "The knowledge base is not available right now."),
 }

@@ -124,23 +124,28 @@ def test_json_upload_of_a_faq(admin_app: Flask, tokens: dict[str, str]) -> None:
     assert response.get_json()["added"] == 2
 
 
+UNPARSED = "The uploaded file could not be parsed; check its encoding and format."
+
+
 @pytest.mark.parametrize(
-    ("name", "content", "status"),
+    ("name", "content", "status", "message"),
     [
-        ("big.md", b"# Big\n\n" + b"x" * 5000, 413),
-        ("tool.exe", b"MZ binary", 415),
-        ("noext", b"text", 415),
-        ("broken.json", b'[{"question": 1}]', 422),
-        ("latin1.txt", "caf\u00e9".encode("latin-1"), 422),
-        ("empty.md", b"   \n", 422),
+        ("big.md", b"# Big\n\n" + b"x" * 5000, 413, "The uploaded file is larger than the configured limit."),
+        ("tool.exe", b"MZ binary", 415, "This file type cannot be uploaded."),
+        ("noext", b"text", 415, "This file type cannot be uploaded."),
+        ("broken.json", b'[{"question": 1}]', 422, UNPARSED),
+        ("latin1.txt", "caf\u00e9".encode("latin-1"), 422, UNPARSED),
+        ("empty.md", b"   \n", 422, "The uploaded file is empty."),
+        ("nothing.txt", b"", 422, "The uploaded file is empty."),
     ],
 )
 def test_uploads_are_checked(admin_app: Flask, tokens: dict[str, str], name: str, content: bytes,
-                             status: int) -> None:
+                             status: int, message: str) -> None:
     client = admin_app.test_client()
     response = _upload(client, tokens["acme_admin"], name, content)
     assert response.status_code == status
     body = response.get_json()
+    assert body["message"] == message
     assert body["request_id"] and "Traceback" not in json.dumps(body)
     assert admin_app.extensions["services"].knowledge.documents("acme") == []
 

@@ -17,3 +17,7 @@ class UnsupportedUpload(UploadError):
 
 class InvalidUpload(UploadError):
     """Content of a supported type that does not parse (bad UTF-8, malformed FAQ JSON, no text)."""
+
+
+class EmptyUpload(InvalidUpload):
+    """A file with nothing but whitespace in it."""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.engine.access import Actor, AuditLog
-from app.engine.admin.errors import InvalidUpload
+from app.engine.admin.errors import EmptyUpload, InvalidUpload
 from app.engine.admin.uploads import check_upload
 from app.engine.knowledge import DocumentInfo, KnowledgeBase, ParseError, ReindexReport, StaleDocument, Upload
 
@@ -58,6 +58,8 @@ class KnowledgeAdmin:
 
     def upload(self, who: Actor, raw_name: str, data: bytes, tags: Sequence[str] = ()) -> UploadResult:
         name = check_upload(raw_name, len(data), self._limits.allowed_types, self._limits.max_bytes)
+        if not data.strip():
+            raise EmptyUpload(f"{name}: the file is empty")
         try:
             report, ids = self._kb.ingest_upload(Upload(name, data), who.tenant or None, tags)
         except ParseError:
