@@ -47,6 +47,26 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class WithholdRequestText(logging.Filter):
+    """For the server's own log lines (gunicorn's): the text of a request it refused or failed on,
+    which may carry a credential or personal data (a token in a query string), is withheld; the
+    kind of error and the client address stay. Everything else passes unchanged."""
+
+    _REFUSED = re.compile(r"(Invalid request from ip=\S+: [^'\"]*)['\"]", re.S)
+    _FAILED = re.compile(r"(Error handling request (?:[A-Z]+ )?)(\S+)")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if refused := self._REFUSED.match(message):
+            message = refused.group(1) + "[request text withheld]"
+        elif failed := self._FAILED.match(message):
+            message = failed.group(1) + failed.group(2).split("?", 1)[0] + message[failed.end():]
+        else:
+            return True
+        record.msg, record.args = message, None
+        return True
+
+
 class ScrubFilter(logging.Filter):
     """Removes secrets, bodies, auth headers, cookies and query strings from records."""
 

@@ -46,8 +46,12 @@ logconfig_dict = {
             "rename_fields": {"levelname": "level", "name": "logger", "asctime": "time"},
         }
     },
+    # gunicorn logs the text of a request it refuses ("Invalid HTTP request line: '...'"), query
+    # string and all; the filter withholds it, as the app's own filters do for its lines.
+    "filters": {"request_text": {"()": "app.logging.WithholdRequestText"}},
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+        "stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout",
+                   "filters": ["request_text"]}
     },
     "root": {"handlers": ["stdout"], "level": "INFO"},
     "loggers": {

@@ -6,7 +6,9 @@ import io
 import json
 import logging
 
-from app.logging import REDACTED, RequestIdFilter, ScrubFilter, json_formatter
+import pytest
+
+from app.logging import REDACTED, RequestIdFilter, ScrubFilter, WithholdRequestText, json_formatter
 
 
 def _capture(secrets: list[str]) -> tuple[logging.Logger, io.StringIO]:
@@ -66,3 +68,23 @@ def test_service_loggers_redact_pii(app_factory, capsys) -> None:  # type: ignor
     assert "jane.roe@example.org" not in line and "4111 1111 1111 1111" not in line and "555 0100" not in line
     assert "[EMAIL_1]" in record["message"] and "[CREDIT_CARD_1]" in record["message"]
     assert "[PHONE_1]" in record["note"]
+
+
+@pytest.mark.parametrize(
+    ("message", "args", "logged"),
+    [("Invalid request from ip=10.0.0.7: Invalid HTTP request line: 'GET /chat?token=s3cret HTTP/9'", (),
+      "Invalid request from ip=10.0.0.7: Invalid HTTP request line: [request text withheld]"),
+     ('Invalid request from ip=10.0.0.7: Invalid HTTP Header: "X-Mail: jane@example.com"', (),
+      "Invalid request from ip=10.0.0.7: Invalid HTTP Header: [request text withheld]"),
+     ("Error handling request %s %s", ("GET", "/chat/sessions/abc?email=jane@example.com"),
+      "Error handling request GET /chat/sessions/abc"),
+     ("Invalid request from ip=10.0.0.7: Request Line is too large (5014 > 4094)", (),
+      "Invalid request from ip=10.0.0.7: Request Line is too large (5014 > 4094)"),
+     ("Booting worker with pid: %s", (42,), "Booting worker with pid: 42")],
+)
+def test_the_servers_lines_withhold_the_text_of_refused_requests(
+    message: str, args: tuple[object, ...], logged: str
+) -> None:
+    record = logging.LogRecord("gunicorn.error", logging.WARNING, __file__, 1, message, args, None)
+    assert WithholdRequestText().filter(record)
+    assert record.getMessage() == logged
