@@ -39,13 +39,8 @@ logger_class = AppWritesAccessLines
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"levelname": "level", "name": "logger", "asctime": "time"},
-        }
-    },
+    # The app's own JSON format, so gunicorn's lines parse like the app's (same fields, same time format).
+    "formatters": {"json": {"()": "app.logging.json_formatter"}},
     # gunicorn logs the text of a request it refuses ("Invalid HTTP request line: '...'"), query
     # string and all; the filter withholds it, as the app's own filters do for its lines.
     "filters": {"request_text": {"()": "app.logging.WithholdRequestText"}},

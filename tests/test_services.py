@@ -118,10 +118,11 @@ def test_gunicorn_writes_its_refusals_with_the_apps_response(monkeypatch: pytest
         assert client_side.recv(100) == b"refused 431"
 
 
-def test_gunicorns_own_lines_pass_the_request_text_filter() -> None:
+def test_gunicorns_own_lines_use_the_apps_format_and_the_request_text_filter() -> None:
     conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
     logging_config = conf["logconfig_dict"]
     assert logging_config["filters"]["request_text"] == {"()": "app.logging.WithholdRequestText"}
+    assert logging_config["formatters"]["json"] == {"()": "app.logging.json_formatter"}  # the app's format
     assert logging_config["handlers"]["stdout"]["filters"] == ["request_text"]
     handlers = {logging_config["loggers"][name]["handlers"][0] for name in ("gunicorn.error", "gunicorn.access")}
     assert handlers == {"stdout"} and logging_config["root"]["handlers"] == ["stdout"]
