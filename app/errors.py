@@ -128,12 +128,17 @@ _HTTP_MESSAGES = {
 }
 
 
-def error_response(status: int, code: str, message: str, errors: Any = None) -> Response:
+def _error_body(status: int, code: str, message: str, request_id: str | None, errors: Any = None) -> dict[str, Any]:
+    """The one error shape, for Flask's responses and for the ones gunicorn writes."""
     body: dict[str, Any] = {"code": code, "status": status, "message": message}
     if errors is not None:
         body["errors"] = errors
-    body["request_id"] = current_request_id()
-    response = jsonify(body)
+    body["request_id"] = request_id
+    return body
+
+
+def error_response(status: int, code: str, message: str, errors: Any = None) -> Response:
+    response = jsonify(_error_body(status, code, message, current_request_id(), errors))
     response.status_code = status
     return response
 
@@ -149,12 +154,9 @@ def refused_request_response(status: int, headers: Mapping[str, str]) -> bytes:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "Error"
-    body = json.dumps({
-        "code": _HTTP_CODES.get(status, "http_error"),
-        "status": status,
-        "message": _HTTP_MESSAGES.get(status, f"{phrase}."),
-        "request_id": request_id,
-    }).encode()
+    body = json.dumps(_error_body(
+        status, _HTTP_CODES.get(status, "http_error"), _HTTP_MESSAGES.get(status, f"{phrase}."), request_id
+    )).encode()
     head = [f"HTTP/1.1 {status} {phrase}", "Connection: close", "Content-Type: application/json",
             f"Content-Length: {len(body)}", f"X-Request-ID: {request_id}",
             *(f"{name}: {value}" for name, value in headers.items())]
