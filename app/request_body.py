@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from werkzeug.exceptions import BadRequest
 
-log = logging.getLogger("app.errors")
+log = logging.getLogger(__name__)
 # The event logged for an unreadable body: a constant, so the PII log filter need not scan it.
 UNREADABLE_BODY_EVENT = "request_body_unreadable"
 

@@ -83,3 +83,10 @@ def gunicorn_server(env: dict[str, str], workers: int = 2) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def parse_raw_response(raw: bytes) -> tuple[str, dict[str, str], bytes]:
+    """(status line, headers by lower-cased name, body) of a whole HTTP/1.1 response as bytes."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    return status_line, {name.lower(): value for name, value in (line.split(": ", 1) for line in lines)}, body

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.errors import refused_request_response
+from tests.services import parse_raw_response
 
 SHAPE = {"code", "status", "message", "request_id"}
 
@@ -136,12 +137,6 @@ def test_valid_body_passes(probe_client: FlaskClient) -> None:
     assert response.json == {"name": "ok"}
 
 
-def _parse_raw(raw: bytes) -> tuple[str, dict[str, str], bytes]:
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    return status_line, dict(line.split(": ", 1) for line in lines), body
-
-
 @pytest.mark.parametrize(
     ("status", "code", "status_line"),
     [(400, "bad_request", "HTTP/1.1 400 Bad Request"),
@@ -157,19 +152,19 @@ def test_a_request_refused_before_flask_gets_the_same_shape(
         raw = refused_request_response(status, {"X-Content-Type-Options": "nosniff"})
     finally:
         logger.removeHandler(caplog.handler)
-    line, headers, body = _parse_raw(raw)
+    line, headers, body = parse_raw_response(raw)
     payload = json.loads(body)
     logged = [r for r in caplog.records if r.getMessage() == "request_refused"]
     assert {(r.request_id, r.status) for r in logged} == {(payload["request_id"], status)}
     assert line == status_line
     _assert_shape(payload, status, code)
-    assert headers["X-Request-ID"] == payload["request_id"]
-    assert headers["Content-Type"] == "application/json" and int(headers["Content-Length"]) == len(body)
-    assert headers["Connection"] == "close" and headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["x-request-id"] == payload["request_id"]
+    assert headers["content-type"] == "application/json" and int(headers["content-length"]) == len(body)
+    assert headers["connection"] == "close" and headers["x-content-type-options"] == "nosniff"
     assert refused_request_response(status, {}) != raw  # a new request id each time
 
 
 def test_the_app_offers_its_refusal_response_with_its_security_headers(app: Flask) -> None:
-    _, headers, body = _parse_raw(app.extensions["refused_request_response"](414))
+    _, headers, body = parse_raw_response(app.extensions["refused_request_response"](414))
     _assert_shape(json.loads(body), 414, "uri_too_long")
-    assert headers["X-Frame-Options"] == "DENY" and headers["Cache-Control"] == "no-store"
+    assert headers["x-frame-options"] == "DENY" and headers["cache-control"] == "no-store"

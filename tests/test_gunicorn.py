@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import bearer, issue_token
-from tests.services import gunicorn_server
+from tests.services import gunicorn_server, parse_raw_response
 
 pytestmark = pytest.mark.slow
 
@@ -83,9 +83,7 @@ def _raw_exchange(base: str, request: bytes) -> tuple[int, dict[str, str], dict[
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(request)
         raw = b"".join(iter(lambda: sock.recv(65536), b""))
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines)}
+    status_line, headers, body = parse_raw_response(raw)
     return int(status_line.split()[1]), headers, json.loads(body)
 
 
